@@ -1,0 +1,89 @@
+//! Native ingest benchmark: loads every file under a folder (as made by `generate`) into a
+//! store and reports throughput, next to the time it takes only to inflate the same bytes.
+//!
+//! Usage: `bench DIR [--runs N]`
+
+use std::io::Read;
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+use std::time::Instant;
+use trailglass::core::ingest::ingest_bytes;
+use trailglass::core::query::{by_actor, by_service, overview, timeline};
+use trailglass::core::store::Store;
+
+fn files(dir: &Path, out: &mut Vec<PathBuf>) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for e in entries.flatten() {
+        let p = e.path();
+        if p.is_dir() {
+            files(&p, out);
+        } else {
+            out.push(p);
+        }
+    }
+}
+
+fn main() -> ExitCode {
+    let mut args = std::env::args().skip(1);
+    let Some(dir) = args.next() else {
+        eprintln!("usage: bench DIR [--runs N]");
+        return ExitCode::FAILURE;
+    };
+    let runs: usize = match (args.next().as_deref(), args.next()) {
+        (Some("--runs"), Some(n)) => n.parse().unwrap_or(3),
+        _ => 3,
+    };
+    let mut paths = Vec::new();
+    files(Path::new(&dir), &mut paths);
+    paths.sort();
+    let data: Vec<(String, Vec<u8>)> = paths
+        .iter()
+        .filter_map(|p| Some((p.display().to_string(), std::fs::read(p).ok()?)))
+        .collect();
+    let compressed: usize = data.iter().map(|(_, d)| d.len()).sum();
+    println!("{} files, {} bytes on disk", data.len(), compressed);
+    for run in 1..=runs {
+        // Floor: only inflate.
+        let t = Instant::now();
+        let mut inflated = 0usize;
+        let mut buf = Vec::new();
+        for (_, d) in &data {
+            buf.clear();
+            if d.starts_with(&[0x1f, 0x8b]) {
+                let _ = flate2::read::MultiGzDecoder::new(&d[..]).read_to_end(&mut buf);
+                inflated += buf.len();
+            } else {
+                inflated += d.len();
+            }
+        }
+        let inflate_s = t.elapsed().as_secs_f64();
+        // Full ingest into the store.
+        let t = Instant::now();
+        let mut store = Store::new();
+        let mut problems = 0;
+        for (i, (name, d)) in data.iter().enumerate() {
+            problems += ingest_bytes(i as u32, name, d, &mut store).problems.len();
+        }
+        let ingest_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let o = overview(&store);
+        let _ = (by_actor(&store), by_service(&store), timeline(&store, 120));
+        let agg_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let mb = inflated as f64 / 1e6;
+        println!(
+            "run {run}: {} events, {:.1} MB JSON; ingest {:.3} s = {:.0} MB/s, {:.0} events/s; inflate-only {:.3} s (ratio {:.2}x); aggregates {:.1} ms; ~{} bytes/event in store; {problems} problems",
+            o.events,
+            mb,
+            ingest_s,
+            mb / ingest_s,
+            o.events as f64 / ingest_s,
+            inflate_s,
+            ingest_s / inflate_s,
+            agg_ms,
+            store.approx_bytes() / store.len().max(1),
+        );
+    }
+    ExitCode::SUCCESS
+}

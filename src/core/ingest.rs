@@ -1,0 +1,1267 @@
+//! Bytes in, events out: format sniffing, gzip, and splitting JSON into records.
+//!
+//! A [`FileIngest`] takes one file's bytes chunk by chunk (so it can run in a time-budgeted
+//! loop or a worker), inflates gzip (multi-member too) as it goes, and a streaming
+//! [`Splitter`] finds each record's bytes without parsing the whole file. Each record is
+//! then parsed on its own, so one malformed record costs only itself, and every problem
+//! names the file and, where it helps, the record index, byte offset and line.
+//!
+//! Shapes recognised by content: `{"Records":[...]}`, a bare array, JSON Lines (and any
+//! sequence of top-level objects), LookupEvents output (`{"Events":[{"CloudTrailEvent":
+//! "<json>"}]}`), a single record, digest files, and a UTF-8 BOM in front of any of them.
+
+use crate::core::record::{flags, Event, RawRecord, Text};
+use flate2::write::MultiGzDecoder;
+use memchr::memchr2;
+use serde::Deserialize;
+use std::fmt;
+use std::hash::{Hash, Hasher};
+use std::io::Write;
+
+/// How much one file may inflate to before it is treated as a gzip bomb.
+pub const MAX_INFLATED_BYTES: u64 = 4 << 30;
+/// How much of a single top-level object may be buffered while its shape is undecided.
+const MAX_OBJECT_BYTES: usize = 512 << 20;
+/// Per-record problems listed individually per file; the rest are counted.
+const MAX_LISTED_PROBLEMS: usize = 20;
+/// Size of the pieces `ingest_bytes` feeds; the browser loop uses its own.
+pub const CHUNK: usize = 64 << 10;
+
+/// Where an event came from, so a later view can re-read that one record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub struct Origin {
+    /// Index of the file in the order files were loaded.
+    pub file: u32,
+    /// Byte offset of the record in the file's (inflated) JSON.
+    pub offset: u64,
+    /// Length of the record's JSON in bytes.
+    pub len: u32,
+}
+
+/// Receives the events of a file as they are parsed.
+pub trait EventSink {
+    /// Adds an event; returns `false` if an event with the same key was already there.
+    fn push(&mut self, event: &Event<'_>, dedup_key: u64, origin: Origin) -> bool;
+}
+
+/// What shape a file turned out to have.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Format {
+    #[default]
+    Unknown,
+    /// `{"Records":[...]}`, as CloudTrail delivers to S3.
+    Records,
+    /// A bare JSON array of records.
+    Array,
+    /// One or more top-level record objects (a single record, or JSON Lines).
+    Objects,
+    /// `aws cloudtrail lookup-events` output.
+    LookupEvents,
+    /// A CloudTrail digest file (no records).
+    Digest,
+}
+
+impl Format {
+    /// A short name for reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Format::Unknown => "unknown",
+            Format::Records => "Records",
+            Format::Array => "JSON array",
+            Format::Objects => "JSON objects",
+            Format::LookupEvents => "LookupEvents",
+            Format::Digest => "digest",
+        }
+    }
+}
+
+/// One thing wrong with one file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ProblemKind {
+    /// The file has no bytes (or only whitespace).
+    Empty,
+    /// The content is some other known kind of file.
+    NotCloudTrail { what: &'static str },
+    /// The first bytes are neither gzip nor JSON.
+    NotJson { first_bytes: String },
+    /// The gzip stream is corrupt.
+    Gzip { detail: String },
+    /// The gzip stream stops before its end.
+    GzipTruncated,
+    /// Inflating went past [`MAX_INFLATED_BYTES`].
+    TooLarge { limit: u64 },
+    /// A structural JSON error outside any record; reading stops there.
+    Syntax {
+        offset: u64,
+        line: u64,
+        detail: String,
+    },
+    /// The JSON stops in the middle.
+    Truncated {
+        offset: u64,
+        line: u64,
+        record: Option<u64>,
+    },
+    /// Bytes after the last JSON value.
+    TrailingData { offset: u64, line: u64 },
+    /// `Records` or `Events` is present but not an array.
+    NotAnArray { key: &'static str },
+    /// One record is not valid JSON.
+    BadRecord {
+        index: u64,
+        offset: u64,
+        line: u64,
+        detail: String,
+    },
+    /// An array element that is not a CloudTrail record.
+    NotARecord { index: u64, line: u64 },
+    /// JSON that contains no CloudTrail records at all.
+    NoRecords { objects: u64 },
+    /// Two records with no comma between them; both were loaded.
+    MissingComma { index: u64, line: u64 },
+    /// Raw control characters inside strings were replaced so the record could load.
+    ControlCharacters { index: u64, line: u64 },
+    /// More per-record problems than are listed.
+    More { count: u64 },
+}
+
+/// A problem, naming its file.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    pub file: String,
+    pub kind: ProblemKind,
+}
+
+impl Problem {
+    /// Whether the file still loaded everything it had (the problem was repaired).
+    pub fn is_warning(&self) -> bool {
+        matches!(
+            self.kind,
+            ProblemKind::MissingComma { .. } | ProblemKind::ControlCharacters { .. }
+        )
+    }
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: ", self.file)?;
+        match &self.kind {
+            ProblemKind::Empty => write!(f, "the file is empty"),
+            ProblemKind::NotCloudTrail { what } => write!(f, "{what}"),
+            ProblemKind::NotJson { first_bytes } => write!(
+                f,
+                "not a CloudTrail log: neither gzip nor JSON (starts with bytes {first_bytes})"
+            ),
+            ProblemKind::Gzip { detail } => {
+                write!(f, "corrupt gzip data ({detail}); records before the damage were loaded")
+            }
+            ProblemKind::GzipTruncated => write!(
+                f,
+                "the gzip data is cut off before its end (incomplete download?); records before the cut were loaded"
+            ),
+            ProblemKind::TooLarge { limit } => write!(
+                f,
+                "inflates to more than {} GiB, which looks like a gzip bomb; stopped there",
+                limit >> 30
+            ),
+            ProblemKind::Syntax {
+                offset,
+                line,
+                detail,
+            } => write!(
+                f,
+                "invalid JSON at byte {offset} (line {line}): {detail}; records before it were loaded"
+            ),
+            ProblemKind::Truncated {
+                offset,
+                line,
+                record,
+            } => match record {
+                Some(r) => write!(
+                    f,
+                    "the JSON ends in the middle of record {r} (byte {offset}, line {line}); the file looks truncated"
+                ),
+                None => write!(
+                    f,
+                    "the JSON ends unexpectedly at byte {offset} (line {line}); the file looks truncated"
+                ),
+            },
+            ProblemKind::TrailingData { offset, line } => write!(
+                f,
+                "unexpected data after the JSON at byte {offset} (line {line}); ignored"
+            ),
+            ProblemKind::NotAnArray { key } => {
+                write!(f, "\"{key}\" is not an array, so it holds no records")
+            }
+            ProblemKind::BadRecord {
+                index,
+                offset,
+                line,
+                detail,
+            } => write!(
+                f,
+                "record {index} (byte {offset}, line {line}) is not valid JSON: {detail}; skipped"
+            ),
+            ProblemKind::NotARecord { index, line } => write!(
+                f,
+                "element {index} (line {line}) is not a CloudTrail record; skipped"
+            ),
+            ProblemKind::NoRecords { objects } => write!(
+                f,
+                "valid JSON but no CloudTrail records ({objects} object(s) without eventTime, eventName or eventSource)"
+            ),
+            ProblemKind::MissingComma { index, line } => write!(
+                f,
+                "missing comma before record {index} (line {line}); both records were loaded"
+            ),
+            ProblemKind::ControlCharacters { index, line } => write!(
+                f,
+                "record {index} (line {line}) has raw control characters in a string; they were replaced with spaces and the record loaded"
+            ),
+            ProblemKind::More { count } => write!(f, "and {count} more problems like these"),
+        }
+    }
+}
+
+/// The outcome of loading one file.
+#[derive(Debug, Clone, Default)]
+pub struct FileReport {
+    pub file: u32,
+    pub name: String,
+    /// Bytes read from the source (compressed size for gzip).
+    pub bytes: u64,
+    /// Bytes of JSON after inflating.
+    pub inflated: u64,
+    pub gzip: bool,
+    pub format: Format,
+    /// Records found (good ones, including duplicates).
+    pub records: u64,
+    /// Events added to the store (records minus duplicates).
+    pub added: u64,
+    pub duplicates: u64,
+    pub insights: u64,
+    pub digests: u64,
+    /// Records or elements that could not be loaded.
+    pub bad_records: u64,
+    pub problems: Vec<Problem>,
+}
+
+/// What the splitter hands out: the bytes of one JSON value at a known place.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PieceKind {
+    /// An element of a `Records` array or of a bare top-level array.
+    Record,
+    /// An element of a LookupEvents `Events` array.
+    LookupEntry,
+    /// A whole top-level object that is not a container of records.
+    Object,
+    /// A top-level object with digest-file keys.
+    Digest,
+}
+
+/// One JSON value found by the splitter.
+#[derive(Debug)]
+pub struct Piece<'a> {
+    pub kind: PieceKind,
+    /// Position among its siblings (array index, or top-level value number).
+    pub index: u64,
+    /// Byte offset of the value's first byte in the inflated stream.
+    pub offset: u64,
+    /// Line (1-based) of the value's first byte.
+    pub line: u64,
+    pub bytes: &'a [u8],
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Key {
+    Records,
+    Events,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Top {
+    /// Between top-level values.
+    Between,
+    /// In a top-level object, expecting a key.
+    ObjKey,
+    /// In a top-level object, a key was read, expecting `:`.
+    ObjAfterKey(Key),
+    /// In a top-level object, after `:`, expecting a value.
+    ObjBeforeValue(Key),
+    /// In a top-level object, inside or after a value.
+    ObjValue,
+    /// In a top-level array.
+    Array,
+}
+
+/// Streaming splitter: finds record-sized JSON values without parsing the whole input.
+///
+/// It tracks only what it must (bracket nesting, strings, and the keys of a top-level
+/// object), copying each record's bytes once; validation is left to the record parser.
+#[derive(Debug)]
+pub struct Splitter {
+    offset: u64,
+    line: u64,
+    stack: Vec<u8>,
+    in_string: bool,
+    escape: bool,
+    top: Top,
+    key: Vec<u8>,
+    capturing_key: bool,
+    digest_keys: bool,
+    /// Depth of the array whose elements are pieces (0: none).
+    elem_depth: usize,
+    elem_kind: PieceKind,
+    collecting: bool,
+    elem_closed: bool,
+    elem_start: u64,
+    elem_line: u64,
+    elem_index: u64,
+    buf: Vec<u8>,
+    buffering_top: bool,
+    top_buf: Vec<u8>,
+    top_start: u64,
+    top_line: u64,
+    top_values: u64,
+    bom_checked: bool,
+    dead: bool,
+    /// Shapes seen, for the report.
+    pub format: Format,
+    /// Structural problems (per-record ones are the caller's).
+    pub problems: Vec<ProblemKind>,
+}
+
+impl Default for Splitter {
+    fn default() -> Self {
+        Splitter {
+            offset: 0,
+            line: 1,
+            stack: Vec::new(),
+            in_string: false,
+            escape: false,
+            top: Top::Between,
+            key: Vec::new(),
+            capturing_key: false,
+            digest_keys: false,
+            elem_depth: 0,
+            elem_kind: PieceKind::Record,
+            collecting: false,
+            elem_closed: false,
+            elem_start: 0,
+            elem_line: 0,
+            elem_index: 0,
+            buf: Vec::new(),
+            buffering_top: false,
+            top_buf: Vec::new(),
+            top_start: 0,
+            top_line: 0,
+            top_values: 0,
+            bom_checked: false,
+            dead: false,
+            format: Format::Unknown,
+            problems: Vec::new(),
+        }
+    }
+}
+
+fn hex_prefix(bytes: &[u8]) -> String {
+    bytes
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
+impl Splitter {
+    /// Whether a structural error stopped reading.
+    pub fn stopped(&self) -> bool {
+        self.dead
+    }
+
+    /// Feeds the next bytes; complete values are passed to `out` as they are found.
+    pub fn feed(&mut self, mut chunk: &[u8], out: &mut dyn FnMut(Piece<'_>)) {
+        if !self.bom_checked && !chunk.is_empty() {
+            // A BOM split across chunks is not worth handling: CloudTrail never writes one
+            // and hand-made files put it in the first bytes of the first chunk.
+            self.bom_checked = true;
+            if let Some(rest) = chunk.strip_prefix(b"\xEF\xBB\xBF") {
+                chunk = rest;
+                self.offset += 3;
+            }
+        }
+        let base = self.offset;
+        let mut i = 0;
+        while i < chunk.len() && !self.dead {
+            if self.in_string {
+                if self.escape {
+                    self.escape = false;
+                    self.string_bytes(&chunk[i..=i]);
+                    i += 1;
+                    continue;
+                }
+                match memchr2(b'"', b'\\', &chunk[i..]) {
+                    None => {
+                        self.string_bytes(&chunk[i..]);
+                        i = chunk.len();
+                    }
+                    Some(k) => {
+                        let j = i + k;
+                        self.string_bytes(&chunk[i..=j]);
+                        if chunk[j] == b'\\' {
+                            self.escape = true;
+                        } else {
+                            self.in_string = false;
+                            if self.capturing_key {
+                                self.capturing_key = false;
+                                // The closing quote was copied with the key; drop it.
+                                self.key.pop();
+                                self.end_key();
+                            }
+                        }
+                        i = j + 1;
+                    }
+                }
+                continue;
+            }
+            self.structural(chunk[i], base + i as u64, chunk, out);
+            i += 1;
+        }
+        self.offset = base + chunk.len() as u64;
+    }
+
+    fn string_bytes(&mut self, s: &[u8]) {
+        if self.collecting {
+            self.buf.extend_from_slice(s);
+        }
+        if self.buffering_top {
+            self.top_buf.extend_from_slice(s);
+        }
+        if self.capturing_key && self.key.len() < 64 {
+            self.key.extend_from_slice(s);
+        }
+    }
+
+    fn end_key(&mut self) {
+        let key = match self.key.as_slice() {
+            b"Records" => Key::Records,
+            b"Events" => Key::Events,
+            b"logFiles" | b"digestStartTime" | b"digestEndTime" | b"previousDigestSignature" => {
+                self.digest_keys = true;
+                Key::Other
+            }
+            _ => Key::Other,
+        };
+        self.top = Top::ObjAfterKey(key);
+    }
+
+    fn emit_element(&mut self, out: &mut dyn FnMut(Piece<'_>)) {
+        self.collecting = false;
+        self.elem_closed = false;
+        let end = self
+            .buf
+            .iter()
+            .rposition(|b| !b.is_ascii_whitespace())
+            .map_or(0, |p| p + 1);
+        out(Piece {
+            kind: self.elem_kind,
+            index: self.elem_index,
+            offset: self.elem_start,
+            line: self.elem_line,
+            bytes: &self.buf[..end],
+        });
+        self.elem_index += 1;
+        self.buf.clear();
+    }
+
+    fn fail(&mut self, kind: ProblemKind) {
+        self.problems.push(kind);
+        self.dead = true;
+        self.collecting = false;
+        self.buffering_top = false;
+    }
+
+    fn structural(&mut self, c: u8, pos: u64, chunk: &[u8], out: &mut dyn FnMut(Piece<'_>)) {
+        if matches!(c, b' ' | b'\t' | b'\r' | b'\n') {
+            if c == b'\n' {
+                self.line += 1;
+            }
+            if self.collecting {
+                self.buf.push(c);
+            }
+            if self.buffering_top {
+                self.top_buf.push(c);
+            }
+            return;
+        }
+        let depth = self.stack.len();
+        if self.elem_depth != 0 && depth == self.elem_depth {
+            match c {
+                b',' => {
+                    if self.collecting {
+                        self.emit_element(out);
+                    }
+                    return;
+                }
+                b']' => {
+                    if self.collecting {
+                        self.emit_element(out);
+                    }
+                }
+                _ => {
+                    if self.collecting && self.elem_closed {
+                        self.emit_element(out);
+                        self.problems.push(ProblemKind::MissingComma {
+                            index: self.elem_index,
+                            line: self.line,
+                        });
+                    }
+                    if !self.collecting {
+                        self.collecting = true;
+                        self.elem_closed = false;
+                        self.elem_start = pos;
+                        self.elem_line = self.line;
+                    }
+                }
+            }
+        }
+        if self.collecting {
+            self.buf.push(c);
+        }
+        if self.buffering_top {
+            if self.top_buf.len() >= MAX_OBJECT_BYTES {
+                self.fail(ProblemKind::Syntax {
+                    offset: pos,
+                    line: self.line,
+                    detail: "a single JSON object larger than 512 MiB that holds no Records array"
+                        .to_owned(),
+                });
+                return;
+            }
+            self.top_buf.push(c);
+        }
+        match c {
+            b'"' => {
+                if depth == 0 {
+                    self.garbage(pos, chunk);
+                    return;
+                }
+                self.in_string = true;
+                if depth == 1 {
+                    match self.top {
+                        Top::ObjKey => {
+                            self.capturing_key = true;
+                            self.key.clear();
+                        }
+                        Top::ObjBeforeValue(k) => self.value_start(k, c),
+                        _ => {}
+                    }
+                }
+            }
+            b'{' | b'[' => {
+                if depth == 0 {
+                    self.top_values += 1;
+                    if c == b'[' {
+                        self.top = Top::Array;
+                        self.elem_depth = 1;
+                        self.elem_kind = PieceKind::Record;
+                        self.elem_index = 0;
+                        self.format = Format::Array;
+                    } else {
+                        self.top = Top::ObjKey;
+                        self.digest_keys = false;
+                        self.buffering_top = true;
+                        self.top_buf.clear();
+                        self.top_buf.push(c);
+                        self.top_start = pos;
+                        self.top_line = self.line;
+                    }
+                } else if depth == 1 {
+                    if let Top::ObjBeforeValue(k) = self.top {
+                        self.value_start(k, c);
+                    }
+                }
+                self.stack.push(c);
+            }
+            b'}' | b']' => {
+                let Some(open) = self.stack.pop() else {
+                    self.garbage(pos, chunk);
+                    return;
+                };
+                let expected = if open == b'{' { b'}' } else { b']' };
+                if c != expected {
+                    self.fail(ProblemKind::Syntax {
+                        offset: pos,
+                        line: self.line,
+                        detail: format!(
+                            "'{}' where '{}' was expected{}",
+                            c as char,
+                            expected as char,
+                            if self.collecting {
+                                format!(" (inside record {})", self.elem_index)
+                            } else {
+                                String::new()
+                            }
+                        ),
+                    });
+                    return;
+                }
+                let depth = self.stack.len();
+                if self.collecting && depth == self.elem_depth {
+                    self.elem_closed = true;
+                }
+                if self.elem_depth != 0 && depth + 1 == self.elem_depth {
+                    // The array of records itself closed.
+                    self.elem_depth = 0;
+                }
+                if depth == 0 {
+                    self.end_top_value(out);
+                }
+            }
+            b':' => {
+                if depth == 1 {
+                    if let Top::ObjAfterKey(k) = self.top {
+                        self.top = Top::ObjBeforeValue(k);
+                    }
+                }
+            }
+            b',' => {
+                if depth == 1 && self.top != Top::Array {
+                    self.top = Top::ObjKey;
+                }
+            }
+            _ => {
+                if depth == 0 {
+                    self.garbage(pos, chunk);
+                } else if depth == 1 {
+                    if let Top::ObjBeforeValue(k) = self.top {
+                        self.value_start(k, c);
+                    }
+                }
+            }
+        }
+    }
+
+    /// The first byte of a value at depth 1 of a top-level object.
+    fn value_start(&mut self, key: Key, c: u8) {
+        self.top = Top::ObjValue;
+        let (kind, name, format) = match key {
+            Key::Records => (PieceKind::Record, "Records", Format::Records),
+            Key::Events => (PieceKind::LookupEntry, "Events", Format::LookupEvents),
+            Key::Other => return,
+        };
+        if c == b'[' {
+            self.elem_depth = 2;
+            self.elem_kind = kind;
+            self.elem_index = 0;
+            self.buffering_top = false;
+            self.top_buf = Vec::new();
+            self.format = format;
+        } else {
+            self.problems.push(ProblemKind::NotAnArray { key: name });
+        }
+    }
+
+    fn end_top_value(&mut self, out: &mut dyn FnMut(Piece<'_>)) {
+        if self.buffering_top {
+            self.buffering_top = false;
+            let kind = if self.digest_keys {
+                PieceKind::Digest
+            } else {
+                PieceKind::Object
+            };
+            if self.format == Format::Unknown {
+                self.format = if self.digest_keys {
+                    Format::Digest
+                } else {
+                    Format::Objects
+                };
+            }
+            out(Piece {
+                kind,
+                index: self.top_values - 1,
+                offset: self.top_start,
+                line: self.top_line,
+                bytes: &self.top_buf,
+            });
+            self.top_buf.clear();
+        }
+        self.top = Top::Between;
+    }
+
+    fn garbage(&mut self, pos: u64, chunk: &[u8]) {
+        if self.top_values == 0 {
+            let at = (pos - self.offset) as usize;
+            let first = &chunk[at.min(chunk.len())..];
+            self.fail(ProblemKind::NotJson {
+                first_bytes: hex_prefix(first),
+            });
+        } else {
+            self.problems.push(ProblemKind::TrailingData {
+                offset: pos,
+                line: self.line,
+            });
+            self.dead = true;
+        }
+    }
+
+    /// Ends the input; reports a value left open.
+    pub fn finish(&mut self) {
+        if self.dead {
+            return;
+        }
+        if !self.stack.is_empty() || self.in_string {
+            let record = self.collecting.then_some(self.elem_index);
+            self.fail(ProblemKind::Truncated {
+                offset: self.offset,
+                line: self.line,
+                record,
+            });
+        } else if self.top_values == 0 {
+            self.problems.push(ProblemKind::Empty);
+        }
+    }
+}
+
+/// A LookupEvents entry: the record is a JSON string inside it.
+#[derive(Deserialize)]
+struct LookupEntry<'a> {
+    #[serde(borrow, rename = "CloudTrailEvent", default)]
+    cloud_trail_event: Text<'a>,
+}
+
+/// 64-bit key for de-duplication: the `eventID`, or the record's bytes without whitespace.
+fn dedup_key(event_id: &str, bytes: &[u8]) -> u64 {
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    if event_id.is_empty() {
+        1u8.hash(&mut h);
+        // Whitespace outside strings does not change a record, so pretty and compact
+        // copies of the same record are the same record.
+        let (mut in_str, mut esc) = (false, false);
+        for &b in bytes {
+            if in_str {
+                if esc {
+                    esc = false;
+                } else if b == b'\\' {
+                    esc = true;
+                } else if b == b'"' {
+                    in_str = false;
+                }
+            } else if b == b'"' {
+                in_str = true;
+            } else if b.is_ascii_whitespace() {
+                continue;
+            }
+            h.write_u8(b);
+        }
+    } else {
+        0u8.hash(&mut h);
+        event_id.hash(&mut h);
+    }
+    h.finish()
+}
+
+/// Replaces raw control characters with spaces (they are invalid inside JSON strings).
+fn scrub_control_characters(bytes: &[u8]) -> Vec<u8> {
+    bytes
+        .iter()
+        .map(|&b| if b < 0x20 { b' ' } else { b })
+        .collect()
+}
+
+enum Layer {
+    /// Still reading the first bytes to decide.
+    Sniffing(Vec<u8>),
+    Plain,
+    Gzip(Box<MultiGzDecoder<Vec<u8>>>),
+    /// Stopped: the rest of the file is ignored.
+    Stopped,
+}
+
+/// Loads one file, chunk by chunk, into an [`EventSink`].
+pub struct FileIngest {
+    layer: Layer,
+    splitter: Splitter,
+    report: FileReport,
+    non_records: u64,
+    listed: usize,
+    unlisted: u64,
+}
+
+impl FileIngest {
+    /// Starts loading file number `file` called `name`.
+    pub fn new(file: u32, name: impl Into<String>) -> Self {
+        FileIngest {
+            layer: Layer::Sniffing(Vec::new()),
+            splitter: Splitter::default(),
+            report: FileReport {
+                file,
+                name: name.into(),
+                ..FileReport::default()
+            },
+            non_records: 0,
+            listed: 0,
+            unlisted: 0,
+        }
+    }
+
+    /// The report so far (counts grow as chunks are pushed).
+    pub fn report(&self) -> &FileReport {
+        &self.report
+    }
+
+    /// Whether the rest of the file would be ignored (a fatal problem was found).
+    pub fn stopped(&self) -> bool {
+        matches!(self.layer, Layer::Stopped) || self.splitter.stopped()
+    }
+
+    /// Feeds the next bytes of the file.
+    pub fn push(&mut self, chunk: &[u8], sink: &mut dyn EventSink) {
+        self.report.bytes += chunk.len() as u64;
+        match &mut self.layer {
+            Layer::Sniffing(head) => {
+                head.extend_from_slice(chunk);
+                if head.len() < 4 {
+                    return;
+                }
+                let head = std::mem::take(head);
+                self.decide(&head, sink);
+            }
+            Layer::Plain => self.split(chunk, sink),
+            Layer::Gzip(_) => self.inflate(chunk, sink),
+            Layer::Stopped => {}
+        }
+    }
+
+    fn decide(&mut self, head: &[u8], sink: &mut dyn EventSink) {
+        let known = |what: &'static str| ProblemKind::NotCloudTrail { what };
+        let problem = if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
+            Some(known("a ZIP archive, not a CloudTrail log: unzip it and drop the extracted files or folder"))
+        } else if head.starts_with(b"\x89PNG") {
+            Some(known("a PNG image, not a CloudTrail log"))
+        } else if head.starts_with(b"BZh") {
+            Some(known(
+                "bzip2-compressed, which is not supported: decompress it (bunzip2) first",
+            ))
+        } else if head.starts_with(b"\x28\xb5\x2f\xfd") {
+            Some(known(
+                "zstd-compressed, which is not supported: decompress it (unzstd) first",
+            ))
+        } else if head.starts_with(b"\xfd7zXZ") {
+            Some(known(
+                "xz-compressed, which is not supported: decompress it (unxz) first",
+            ))
+        } else if head.starts_with(b"%PDF") {
+            Some(known("a PDF document, not a CloudTrail log"))
+        } else {
+            None
+        };
+        if let Some(kind) = problem {
+            self.problem(kind);
+            self.layer = Layer::Stopped;
+            return;
+        }
+        if head.starts_with(b"\x1f\x8b") {
+            self.report.gzip = true;
+            self.layer = Layer::Gzip(Box::new(MultiGzDecoder::new(Vec::new())));
+            self.inflate(head, sink);
+        } else {
+            self.layer = Layer::Plain;
+            self.split(head, sink);
+        }
+    }
+
+    fn inflate(&mut self, chunk: &[u8], sink: &mut dyn EventSink) {
+        let Layer::Gzip(dec) = &mut self.layer else {
+            return;
+        };
+        // Feed in slices so that one push never inflates more than a few MB at once.
+        let mut result = Ok(());
+        let mut out = Vec::new();
+        for part in chunk.chunks(16 << 10) {
+            result = dec.write_all(part);
+            out.append(dec.get_mut());
+            if result.is_err() {
+                break;
+            }
+            if self.report.inflated + out.len() as u64 > MAX_INFLATED_BYTES {
+                break;
+            }
+        }
+        self.split(&out, sink);
+        if self.report.inflated > MAX_INFLATED_BYTES {
+            self.problem(ProblemKind::TooLarge {
+                limit: MAX_INFLATED_BYTES,
+            });
+            self.layer = Layer::Stopped;
+        } else if let Err(e) = result {
+            self.problem(ProblemKind::Gzip {
+                detail: e.to_string(),
+            });
+            self.layer = Layer::Stopped;
+        }
+    }
+
+    fn split(&mut self, bytes: &[u8], sink: &mut dyn EventSink) {
+        self.report.inflated += bytes.len() as u64;
+        let mut splitter = std::mem::take(&mut self.splitter);
+        splitter.feed(bytes, &mut |piece| self.piece(piece, sink));
+        self.splitter = splitter;
+    }
+
+    fn problem(&mut self, kind: ProblemKind) {
+        self.report.problems.push(Problem {
+            file: self.report.name.clone(),
+            kind,
+        });
+    }
+
+    /// Lists a per-record problem, or only counts it past the limit.
+    fn record_problem(&mut self, kind: ProblemKind) {
+        if self.listed < MAX_LISTED_PROBLEMS {
+            self.listed += 1;
+            self.problem(kind);
+        } else {
+            self.unlisted += 1;
+        }
+    }
+
+    fn piece(&mut self, piece: Piece<'_>, sink: &mut dyn EventSink) {
+        match piece.kind {
+            PieceKind::Digest => self.report.digests += 1,
+            PieceKind::Record | PieceKind::Object => self.record(&piece, piece.bytes, sink),
+            PieceKind::LookupEntry => match serde_json::from_slice::<LookupEntry>(piece.bytes) {
+                Ok(entry) => match entry.cloud_trail_event.str() {
+                    Some(inner) => {
+                        let inner = inner.to_owned();
+                        self.record(&piece, inner.as_bytes(), sink);
+                    }
+                    None => {
+                        self.report.bad_records += 1;
+                        self.record_problem(ProblemKind::BadRecord {
+                            index: piece.index,
+                            offset: piece.offset,
+                            line: piece.line,
+                            detail: "LookupEvents entry without a CloudTrailEvent string"
+                                .to_owned(),
+                        });
+                    }
+                },
+                Err(e) => self.bad_json(&piece, &e),
+            },
+        }
+    }
+
+    fn bad_json(&mut self, piece: &Piece<'_>, e: &serde_json::Error) {
+        self.report.bad_records += 1;
+        // serde_json counts lines within the record; make them file lines.
+        let line = piece.line + e.line().saturating_sub(1) as u64;
+        let detail = e.to_string();
+        let detail = detail
+            .split(" at line ")
+            .next()
+            .unwrap_or(&detail)
+            .to_owned();
+        self.record_problem(ProblemKind::BadRecord {
+            index: piece.index,
+            offset: piece.offset,
+            line,
+            detail,
+        });
+    }
+
+    fn record(&mut self, piece: &Piece<'_>, bytes: &[u8], sink: &mut dyn EventSink) {
+        let scrubbed;
+        let parsed = match serde_json::from_slice::<RawRecord>(bytes) {
+            Err(e) if e.to_string().starts_with("control character") => {
+                scrubbed = scrub_control_characters(bytes);
+                let again = serde_json::from_slice::<RawRecord>(&scrubbed);
+                if again.is_ok() {
+                    self.record_problem(ProblemKind::ControlCharacters {
+                        index: piece.index,
+                        line: piece.line,
+                    });
+                }
+                again
+            }
+            other => other,
+        };
+        let raw = match parsed {
+            Ok(raw) => raw,
+            Err(e) => return self.bad_json(piece, &e),
+        };
+        if !raw.looks_like_cloudtrail() {
+            self.non_records += 1;
+            if piece.kind != PieceKind::Object {
+                self.report.bad_records += 1;
+                self.record_problem(ProblemKind::NotARecord {
+                    index: piece.index,
+                    line: piece.line,
+                });
+            }
+            return;
+        }
+        let event = Event::from_raw(&raw);
+        self.report.records += 1;
+        if event.flags & flags::INSIGHT != 0 {
+            self.report.insights += 1;
+        }
+        let origin = Origin {
+            file: self.report.file,
+            offset: piece.offset,
+            len: u32::try_from(piece.bytes.len()).unwrap_or(u32::MAX),
+        };
+        if sink.push(&event, dedup_key(event.event_id, bytes), origin) {
+            self.report.added += 1;
+        } else {
+            self.report.duplicates += 1;
+        }
+    }
+
+    /// Ends the file and returns its report.
+    pub fn finish(mut self, sink: &mut dyn EventSink) -> FileReport {
+        match std::mem::replace(&mut self.layer, Layer::Stopped) {
+            Layer::Sniffing(head) => {
+                if head.is_empty() {
+                    self.problem(ProblemKind::Empty);
+                    return self.report;
+                }
+                self.decide(&head, sink);
+                return self.finish(sink);
+            }
+            Layer::Gzip(mut dec) => {
+                let result = dec.try_finish();
+                let rest = std::mem::take(dec.get_mut());
+                self.split(&rest, sink);
+                if let Err(e) = result {
+                    let kind = if e.kind() == std::io::ErrorKind::UnexpectedEof
+                        || e.to_string().contains("end of file")
+                    {
+                        ProblemKind::GzipTruncated
+                    } else {
+                        ProblemKind::Gzip {
+                            detail: e.to_string(),
+                        }
+                    };
+                    self.problem(kind);
+                    // The JSON is cut off too; that message would only repeat this one.
+                    self.splitter.finish();
+                    self.splitter.problems.retain(|p| {
+                        !matches!(p, ProblemKind::Truncated { .. } | ProblemKind::Empty)
+                    });
+                } else {
+                    self.splitter.finish();
+                }
+            }
+            Layer::Plain => self.splitter.finish(),
+            Layer::Stopped => {}
+        }
+        let structural = std::mem::take(&mut self.splitter.problems);
+        for kind in structural {
+            self.problem(kind);
+        }
+        if self.unlisted > 0 {
+            self.problem(ProblemKind::More {
+                count: self.unlisted,
+            });
+        }
+        if self.splitter.format != Format::Unknown {
+            self.report.format = self.splitter.format;
+        }
+        let has_fatal = self.report.problems.iter().any(|p| !p.is_warning());
+        if self.report.records == 0 && self.report.digests == 0 && !has_fatal {
+            self.problem(ProblemKind::NoRecords {
+                objects: self.non_records,
+            });
+        }
+        self.report
+    }
+}
+
+/// Loads a whole file held in memory (tests, the native tools).
+pub fn ingest_bytes(file: u32, name: &str, bytes: &[u8], sink: &mut dyn EventSink) -> FileReport {
+    let mut ingest = FileIngest::new(file, name);
+    for chunk in bytes.chunks(CHUNK) {
+        ingest.push(chunk, sink);
+        if ingest.stopped() {
+            break;
+        }
+    }
+    ingest.finish(sink)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A sink that keeps event names, for splitter and ingest tests.
+    #[derive(Default)]
+    struct Names(Vec<String>, std::collections::HashSet<u64>);
+
+    impl EventSink for Names {
+        fn push(&mut self, event: &Event<'_>, key: u64, _: Origin) -> bool {
+            if !self.1.insert(key) {
+                return false;
+            }
+            self.0.push(event.event_name.to_owned());
+            true
+        }
+    }
+
+    fn load(bytes: &[u8]) -> (Vec<String>, FileReport) {
+        let mut sink = Names::default();
+        let report = ingest_bytes(0, "f.json", bytes, &mut sink);
+        (sink.0, report)
+    }
+
+    fn load_chunked(bytes: &[u8], size: usize) -> (Vec<String>, FileReport) {
+        let mut sink = Names::default();
+        let mut ingest = FileIngest::new(0, "f.json");
+        for c in bytes.chunks(size) {
+            ingest.push(c, &mut sink);
+        }
+        let report = ingest.finish(&mut sink);
+        (sink.0, report)
+    }
+
+    const TWO: &str = r#"{"Records":[{"eventName":"A","eventID":"1"},{"eventName":"B","eventID":"2","x":"a\"]}\\"}]}"#;
+
+    #[test]
+    fn records_any_chunking() {
+        for size in [1, 2, 3, 7, 64, 1000] {
+            let (names, report) = load_chunked(TWO.as_bytes(), size);
+            assert_eq!(names, ["A", "B"], "chunk size {size}");
+            assert_eq!(report.format, Format::Records);
+            assert!(report.problems.is_empty(), "{:?}", report.problems);
+        }
+    }
+
+    #[test]
+    fn bare_array_json_lines_single_and_bom() {
+        let (n, r) = load(br#"[{"eventName":"A"},{"eventName":"B"}]"#);
+        assert_eq!((n.len(), r.format), (2, Format::Array));
+        let (n, r) = load(b"{\"eventName\":\"A\"}\n{\"eventName\":\"B\"}\n");
+        assert_eq!((n.len(), r.format), (2, Format::Objects));
+        let (n, _) = load(b"\xEF\xBB\xBF{\"eventName\":\"A\",\"eventID\":\"x\"}");
+        assert_eq!(n, ["A"]);
+    }
+
+    #[test]
+    fn lookup_events() {
+        let inner = r#"{"eventName":"ConsoleLogin","eventID":"e1"}"#;
+        let doc = serde_json::json!({"Events":[{"EventId":"e1","CloudTrailEvent": inner}], "NextToken":"x"});
+        let (n, r) = load(doc.to_string().as_bytes());
+        assert_eq!(n, ["ConsoleLogin"]);
+        assert_eq!(r.format, Format::LookupEvents);
+    }
+
+    #[test]
+    fn digest_is_counted_not_loaded() {
+        let (n, r) = load(br#"{"awsAccountId":"1","digestStartTime":"x","logFiles":[]}"#);
+        assert!(n.is_empty());
+        assert_eq!(r.digests, 1);
+        assert!(r.problems.is_empty(), "{:?}", r.problems);
+    }
+
+    #[test]
+    fn malformed_record_costs_only_itself() {
+        let (n, r) =
+            load(br#"{"Records":[{"eventName":"A"},{"eventName":"B",},{"eventName":"C"}]}"#);
+        assert_eq!(n, ["A", "C"]);
+        assert_eq!(r.bad_records, 1);
+        assert!(
+            matches!(r.problems[0].kind, ProblemKind::BadRecord { index: 1, .. }),
+            "{:?}",
+            r.problems
+        );
+    }
+
+    #[test]
+    fn missing_comma_keeps_both() {
+        let (n, r) = load(b"[{\"eventName\":\"A\"}\n{\"eventName\":\"B\"}]");
+        assert_eq!(n, ["A", "B"]);
+        assert!(matches!(
+            r.problems[0].kind,
+            ProblemKind::MissingComma { .. }
+        ));
+    }
+
+    #[test]
+    fn truncated_and_not_json() {
+        let (n, r) = load(br#"{"Records":[{"eventName":"A"},{"eventName":"B""#);
+        assert_eq!(n, ["A"]);
+        assert!(matches!(
+            r.problems[0].kind,
+            ProblemKind::Truncated {
+                record: Some(1),
+                ..
+            }
+        ));
+        let (_, r) = load(b"hello world");
+        assert!(matches!(r.problems[0].kind, ProblemKind::NotJson { .. }));
+        let (_, r) = load(b"PK\x03\x04rest");
+        assert!(r.problems[0].to_string().contains("unzip"));
+        let (_, r) = load(b"");
+        assert_eq!(r.problems[0].kind, ProblemKind::Empty);
+        let (_, r) = load(br#"{"Records":"not an array"}"#);
+        assert_eq!(
+            r.problems[0].kind,
+            ProblemKind::NotAnArray { key: "Records" }
+        );
+        let (n, r) = load(br#"[{"eventName":"A"}] trailing"#);
+        assert_eq!(n, ["A"]);
+        assert!(matches!(
+            r.problems[0].kind,
+            ProblemKind::TrailingData { .. }
+        ));
+        let (_, r) = load(br#"{"Type":"Notification"}"#);
+        assert_eq!(r.problems[0].kind, ProblemKind::NoRecords { objects: 1 });
+    }
+
+    #[test]
+    fn control_characters_are_repaired() {
+        let (n, r) = load(b"{\"eventName\":\"A\",\"errorMessage\":\"a\x01b\"}");
+        assert_eq!(n, ["A"]);
+        assert!(r.problems[0].is_warning());
+    }
+
+    #[test]
+    fn dedup_ignores_whitespace_without_event_id() {
+        assert_eq!(
+            dedup_key("", br#"{"a": "x y"}"#),
+            dedup_key("", b"{\"a\":\n\"x y\"}")
+        );
+        assert_ne!(
+            dedup_key("", br#"{"a":"x y"}"#),
+            dedup_key("", br#"{"a":"xy"}"#)
+        );
+    }
+
+    #[test]
+    fn gzip_single_and_multi_member() {
+        use flate2::write::GzEncoder;
+        let gz = |s: &str| {
+            let mut e = GzEncoder::new(Vec::new(), flate2::Compression::default());
+            e.write_all(s.as_bytes()).unwrap();
+            e.finish().unwrap()
+        };
+        let mut multi = gz("{\"eventName\":\"A\"}\n");
+        multi.extend(gz("{\"eventName\":\"B\"}\n"));
+        for size in [1, 5, 100] {
+            let (n, r) = load_chunked(&multi, size);
+            assert_eq!(n, ["A", "B"]);
+            assert!(r.gzip && r.problems.is_empty(), "{:?}", r.problems);
+        }
+        let full = gz(TWO);
+        let (n, r) = load(&full[..full.len() - 12]);
+        assert!(n.len() <= 2);
+        assert!(
+            r.problems
+                .iter()
+                .any(|p| p.kind == ProblemKind::GzipTruncated),
+            "{:?}",
+            r.problems
+        );
+    }
+}

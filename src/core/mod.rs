@@ -1,0 +1,10 @@
+//! The pure core: everything from bytes to aggregates, with no browser crates, so it is
+//! tested natively with `cargo test` and can run unchanged in a page or a worker.
+
+pub mod actor;
+pub mod demo;
+pub mod ingest;
+pub mod query;
+pub mod record;
+pub mod store;
+pub mod time;

@@ -1,0 +1,292 @@
+//! Aggregations over the store: the overview tiles, counts per actor and per service, and
+//! the auto-binned timeline. Views read these; none of them touches JSON again.
+
+use crate::core::record::{flags, service_name};
+use crate::core::store::{ActorId, Store, StrId, NONE, NO_TIME};
+use std::collections::HashMap;
+
+/// The numbers on the overview tiles.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Overview {
+    pub events: u64,
+    pub actors: u64,
+    pub services: u64,
+    pub regions: u64,
+    /// Events with an `errorCode`.
+    pub errors: u64,
+    pub insights: u64,
+    /// Events whose time could not be read.
+    pub bad_times: u64,
+    pub first: Option<i64>,
+    pub last: Option<i64>,
+}
+
+fn distinct(column: &[StrId]) -> u64 {
+    let mut seen = vec![false; column.iter().copied().max().map_or(0, |m| m as usize + 1)];
+    let mut n = 0;
+    for &id in column {
+        if id != NONE && !seen[id as usize] {
+            seen[id as usize] = true;
+            n += 1;
+        }
+    }
+    n
+}
+
+/// Computes the overview tiles.
+pub fn overview(store: &Store) -> Overview {
+    let mut o = Overview {
+        events: store.len() as u64,
+        actors: distinct(&store.actor.iter().map(|a| a + 1).collect::<Vec<_>>()),
+        services: distinct(&store.event_source),
+        regions: distinct(&store.region),
+        errors: store.error_code.iter().filter(|&&e| e != NONE).count() as u64,
+        ..Overview::default()
+    };
+    for (&t, &f) in store.time.iter().zip(&store.flags) {
+        if f & flags::INSIGHT != 0 {
+            o.insights += 1;
+        }
+        if t == NO_TIME {
+            o.bad_times += 1;
+            continue;
+        }
+        o.first = Some(o.first.map_or(t, |x| x.min(t)));
+        o.last = Some(o.last.map_or(t, |x| x.max(t)));
+    }
+    o
+}
+
+/// One row of a per-actor or per-service table.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Row {
+    /// What the table shows.
+    pub label: String,
+    /// The stable key behind the label (actor key, or `eventSource`).
+    pub key: String,
+    /// A longer description for hover text.
+    pub detail: String,
+    pub count: u64,
+    pub errors: u64,
+}
+
+/// Events per actor, most active first; labels that collide across accounts show the account.
+pub fn by_actor(store: &Store) -> Vec<Row> {
+    let mut counts = vec![(0u64, 0u64); store.actors.len()];
+    for (&a, &e) in store.actor.iter().zip(&store.error_code) {
+        let c = &mut counts[a as usize];
+        c.0 += 1;
+        if e != NONE {
+            c.1 += 1;
+        }
+    }
+    let mut label_uses: HashMap<&str, u32> = HashMap::new();
+    for (id, actor) in store.actors.iter().enumerate() {
+        if counts[id].0 > 0 {
+            *label_uses.entry(actor.label.as_str()).or_default() += 1;
+        }
+    }
+    let mut rows: Vec<Row> = (0..store.actors.len() as ActorId)
+        .filter(|&id| counts[id as usize].0 > 0)
+        .map(|id| {
+            let a = &store.actors[id as usize];
+            let label = if label_uses.get(a.label.as_str()).copied().unwrap_or(0) > 1
+                && !a.account.is_empty()
+            {
+                format!("{} · {}", a.label, a.account)
+            } else {
+                a.label.clone()
+            };
+            Row {
+                label,
+                key: a.key.clone(),
+                detail: a.describe(),
+                count: counts[id as usize].0,
+                errors: counts[id as usize].1,
+            }
+        })
+        .collect();
+    sort_rows(&mut rows);
+    rows
+}
+
+/// Events per service (`eventSource`), most used first.
+pub fn by_service(store: &Store) -> Vec<Row> {
+    let mut counts: HashMap<StrId, (u64, u64)> = HashMap::new();
+    for (&s, &e) in store.event_source.iter().zip(&store.error_code) {
+        let c = counts.entry(s).or_default();
+        c.0 += 1;
+        if e != NONE {
+            c.1 += 1;
+        }
+    }
+    let mut rows: Vec<Row> = counts
+        .into_iter()
+        .map(|(s, (count, errors))| {
+            let source = store.strings.get(s);
+            Row {
+                label: service_name(source),
+                key: source.to_owned(),
+                detail: source.to_owned(),
+                count,
+                errors,
+            }
+        })
+        .collect();
+    sort_rows(&mut rows);
+    rows
+}
+
+fn sort_rows(rows: &mut [Row]) {
+    rows.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
+}
+
+/// The first `n` rows, with the rest folded into one "others" row.
+pub fn top_n(rows: &[Row], n: usize) -> Vec<(String, u64)> {
+    let mut out: Vec<(String, u64)> = rows
+        .iter()
+        .take(n)
+        .map(|r| (r.label.clone(), r.count))
+        .collect();
+    if rows.len() > n {
+        let rest: u64 = rows[n..].iter().map(|r| r.count).sum();
+        out.push((format!("{} others", rows.len() - n), rest));
+    }
+    out
+}
+
+/// Events over time, split into reads and writes.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Timeline {
+    /// Start of the first bin (Unix seconds, aligned to the bin width).
+    pub start: i64,
+    /// Width of each bin in seconds.
+    pub bin: i64,
+    pub reads: Vec<u64>,
+    pub writes: Vec<u64>,
+}
+
+impl Timeline {
+    /// Start time of bin `i`.
+    pub fn bin_start(&self, i: usize) -> i64 {
+        self.start + self.bin * i as i64
+    }
+}
+
+/// Bin widths a person reads easily, smallest first.
+const BINS: &[i64] = &[
+    60,
+    5 * 60,
+    15 * 60,
+    30 * 60,
+    3600,
+    3 * 3600,
+    6 * 3600,
+    12 * 3600,
+    86_400,
+    7 * 86_400,
+    30 * 86_400,
+    365 * 86_400,
+];
+
+fn ceil_div(a: i64, b: i64) -> i64 {
+    (a + b - 1) / b
+}
+
+/// The auto-binned timeline: the smallest readable bin width giving at most `max_bins` bins.
+pub fn timeline(store: &Store, max_bins: usize) -> Timeline {
+    let o = overview(store);
+    let (Some(first), Some(last)) = (o.first, o.last) else {
+        return Timeline::default();
+    };
+    let span = last - first + 1;
+    let max_bins = max_bins.max(1) as i64;
+    let bin = BINS
+        .iter()
+        .copied()
+        .find(|b| ceil_div(span, *b) < max_bins)
+        .unwrap_or_else(|| ceil_div(span, max_bins).max(1));
+    let start = first - first.rem_euclid(bin);
+    let n = ((last - start) / bin + 1) as usize;
+    let mut t = Timeline {
+        start,
+        bin,
+        reads: vec![0; n],
+        writes: vec![0; n],
+    };
+    for (&time, &f) in store.time.iter().zip(&store.flags) {
+        if time == NO_TIME {
+            continue;
+        }
+        let i = ((time - start) / bin) as usize;
+        if f & flags::READ_ONLY != 0 {
+            t.reads[i] += 1;
+        } else {
+            t.writes[i] += 1;
+        }
+    }
+    t
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::ingest::ingest_bytes;
+
+    fn store(json: &str) -> Store {
+        let mut s = Store::new();
+        ingest_bytes(0, "t", json.as_bytes(), &mut s);
+        s
+    }
+
+    const DOC: &str = r#"[
+      {"eventTime":"2024-01-01T00:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","awsRegion":"us-east-1","userIdentity":{"type":"IAMUser","accountId":"1","userName":"alice"}},
+      {"eventTime":"2024-01-01T00:30:00Z","eventSource":"ec2.amazonaws.com","eventName":"DescribeInstances","awsRegion":"eu-west-1","errorCode":"AccessDenied","userIdentity":{"type":"IAMUser","accountId":"2","userName":"alice"}},
+      {"eventTime":"bad","eventSource":"s3.amazonaws.com","eventName":"GetObject","awsRegion":"us-east-1","userIdentity":{"type":"Root","accountId":"1"}}
+    ]"#;
+
+    #[test]
+    fn overview_counts() {
+        let o = overview(&store(DOC));
+        assert_eq!(
+            (
+                o.events,
+                o.actors,
+                o.services,
+                o.regions,
+                o.errors,
+                o.bad_times
+            ),
+            (3, 3, 2, 2, 1, 1)
+        );
+        assert_eq!(o.last.unwrap() - o.first.unwrap(), 1800);
+    }
+
+    #[test]
+    fn actors_with_colliding_names_show_account() {
+        let rows = by_actor(&store(DOC));
+        let labels: Vec<_> = rows.iter().map(|r| r.label.as_str()).collect();
+        assert!(labels.contains(&"alice · 1") && labels.contains(&"alice · 2"));
+        assert!(labels.contains(&"root (1)"));
+    }
+
+    #[test]
+    fn services_and_top_n() {
+        let rows = by_service(&store(DOC));
+        assert_eq!(rows[0].label, "EC2");
+        assert_eq!(rows[0].count, 2);
+        assert_eq!(
+            top_n(&rows, 1),
+            vec![("EC2".into(), 2), ("1 others".into(), 1)]
+        );
+    }
+
+    #[test]
+    fn timeline_bins_reads_and_writes() {
+        let t = timeline(&store(DOC), 60);
+        assert_eq!(t.bin, 60);
+        assert_eq!(t.reads.iter().sum::<u64>(), 1);
+        assert_eq!(t.writes.iter().sum::<u64>(), 1);
+        assert_eq!(t.reads.len(), 31);
+    }
+}

@@ -1,0 +1,182 @@
+//! The event store: columnar, interned, append-only.
+//!
+//! Each distinct string (event name, source, region, IP, user agent, ...) is stored once;
+//! an event is a row of small integer ids plus its time and flags. Actors are resolved once
+//! per distinct identity. Raw records are not kept: each event remembers its [`Origin`] so
+//! a view can re-read that one record from its file.
+
+use crate::core::actor::Identity;
+use crate::core::ingest::{EventSink, Origin};
+use crate::core::record::Event;
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+/// Id of an interned string; [`NONE`] is the empty string (field absent).
+pub type StrId = u32;
+/// The id of the empty string.
+pub const NONE: StrId = 0;
+
+/// One copy of each distinct string.
+#[derive(Debug)]
+pub struct Interner {
+    ids: HashMap<Arc<str>, StrId>,
+    strings: Vec<Arc<str>>,
+}
+
+impl Default for Interner {
+    fn default() -> Self {
+        let empty: Arc<str> = Arc::from("");
+        Interner {
+            ids: HashMap::from([(empty.clone(), NONE)]),
+            strings: vec![empty],
+        }
+    }
+}
+
+impl Interner {
+    /// The id of `s`, adding it if new.
+    pub fn intern(&mut self, s: &str) -> StrId {
+        if let Some(&id) = self.ids.get(s) {
+            return id;
+        }
+        let id = StrId::try_from(self.strings.len()).unwrap_or(StrId::MAX);
+        let s: Arc<str> = Arc::from(s);
+        self.strings.push(s.clone());
+        self.ids.insert(s, id);
+        id
+    }
+
+    /// The string with this id.
+    pub fn get(&self, id: StrId) -> &str {
+        self.strings.get(id as usize).map_or("", |s| s)
+    }
+
+    /// The id of `s` if it was ever interned.
+    pub fn lookup(&self, s: &str) -> Option<StrId> {
+        self.ids.get(s).copied()
+    }
+
+    /// Number of distinct strings (including the empty one).
+    pub fn len(&self) -> usize {
+        self.strings.len()
+    }
+
+    /// Always false: the empty string is always there.
+    pub fn is_empty(&self) -> bool {
+        false
+    }
+}
+
+/// Id of an actor in [`Store::actors`].
+pub type ActorId = u32;
+
+/// All loaded events, column by column.
+#[derive(Debug, Default)]
+pub struct Store {
+    pub strings: Interner,
+    pub actors: Vec<Identity>,
+    actor_ids: HashMap<String, ActorId>,
+    seen: HashSet<u64>,
+    /// Unix seconds; `i64::MIN` when the time is unknown.
+    pub time: Vec<i64>,
+    pub actor: Vec<ActorId>,
+    pub event_name: Vec<StrId>,
+    pub event_source: Vec<StrId>,
+    pub region: Vec<StrId>,
+    pub source_ip: Vec<StrId>,
+    pub user_agent: Vec<StrId>,
+    pub error_code: Vec<StrId>,
+    pub account: Vec<StrId>,
+    pub access_key: Vec<StrId>,
+    pub flags: Vec<u8>,
+    pub origin: Vec<Origin>,
+}
+
+/// The time value stored for events whose `eventTime` could not be read.
+pub const NO_TIME: i64 = i64::MIN;
+
+impl Store {
+    /// An empty store.
+    pub fn new() -> Self {
+        Store::default()
+    }
+
+    /// Number of events.
+    pub fn len(&self) -> usize {
+        self.time.len()
+    }
+
+    /// Whether no event is loaded.
+    pub fn is_empty(&self) -> bool {
+        self.time.is_empty()
+    }
+
+    /// The id of an actor, adding it if new.
+    fn actor_id(&mut self, identity: &Identity) -> ActorId {
+        if let Some(&id) = self.actor_ids.get(&identity.key) {
+            return id;
+        }
+        let id = ActorId::try_from(self.actors.len()).unwrap_or(ActorId::MAX);
+        self.actor_ids.insert(identity.key.clone(), id);
+        self.actors.push(identity.clone());
+        id
+    }
+
+    /// Rough bytes held per event (columns, de-duplication set), for the memory guard.
+    pub fn approx_bytes(&self) -> usize {
+        let per_event = 8 + 4 * 9 + 1 + std::mem::size_of::<Origin>() + 16;
+        let strings: usize = self.strings.strings.iter().map(|s| s.len() + 48).sum();
+        self.len() * per_event + strings + self.actors.len() * 400
+    }
+}
+
+impl EventSink for Store {
+    fn push(&mut self, e: &Event<'_>, dedup_key: u64, origin: Origin) -> bool {
+        if !self.seen.insert(dedup_key) {
+            return false;
+        }
+        let actor = self.actor_id(&e.identity);
+        let s = &mut self.strings;
+        self.time.push(e.time.unwrap_or(NO_TIME));
+        self.actor.push(actor);
+        self.event_name.push(s.intern(e.event_name));
+        self.event_source.push(s.intern(e.event_source));
+        self.region.push(s.intern(e.region));
+        self.source_ip.push(s.intern(e.source_ip));
+        self.user_agent.push(s.intern(e.user_agent));
+        self.error_code.push(s.intern(e.error_code));
+        self.account.push(s.intern(e.account));
+        self.access_key.push(s.intern(e.access_key));
+        self.flags.push(e.flags);
+        self.origin.push(origin);
+        true
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::core::ingest::ingest_bytes;
+
+    #[test]
+    fn interns_each_string_once() {
+        let mut i = Interner::default();
+        let a = i.intern("ec2.amazonaws.com");
+        assert_eq!(i.intern("ec2.amazonaws.com"), a);
+        assert_eq!(i.intern(""), NONE);
+        assert_eq!(i.get(a), "ec2.amazonaws.com");
+        assert_eq!(i.len(), 2);
+    }
+
+    #[test]
+    fn duplicates_are_not_counted_twice() {
+        let doc =
+            br#"{"Records":[{"eventID":"1","eventName":"A"},{"eventID":"2","eventName":"A"}]}"#;
+        let mut store = Store::new();
+        let r1 = ingest_bytes(0, "a", doc, &mut store);
+        let r2 = ingest_bytes(1, "b", doc, &mut store);
+        assert_eq!((r1.added, r2.added, r2.duplicates), (2, 0, 2));
+        assert_eq!(store.len(), 2);
+        assert_eq!(store.strings.get(store.event_name[1]), "A");
+    }
+}
