@@ -1,1 +1,12 @@
-fn main() {}
+//! The browser entry point: installs the panic screen first, then mounts the UI.
+
+#[cfg(target_arch = "wasm32")]
+fn main() {
+    trailglass::web::install_panic_hook();
+    leptos::mount::mount_to_body(trailglass::ui::App);
+}
+
+#[cfg(not(target_arch = "wasm32"))]
+fn main() {
+    eprintln!("The app runs in the browser: build it with `trunk build --release` (see README).");
+}

@@ -123,6 +123,8 @@ pub enum ProblemKind {
     ControlCharacters { index: u64, line: u64 },
     /// More per-record problems than are listed.
     More { count: u64 },
+    /// The browser could not read the file or folder.
+    Unreadable { detail: String },
 }
 
 /// A problem, naming its file.
@@ -219,6 +221,7 @@ impl fmt::Display for Problem {
                 "record {index} (line {line}) has raw control characters in a string; they were replaced with spaces and the record loaded"
             ),
             ProblemKind::More { count } => write!(f, "and {count} more problems like these"),
+            ProblemKind::Unreadable { detail } => write!(f, "could not be read: {detail}"),
         }
     }
 }
@@ -249,8 +252,10 @@ pub struct FileReport {
 /// What the splitter hands out: the bytes of one JSON value at a known place.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PieceKind {
-    /// An element of a `Records` array or of a bare top-level array.
+    /// An element of a `Records` array: a record even if no CloudTrail field is readable.
     Record,
+    /// An element of a bare top-level array: a record only if it has CloudTrail fields.
+    Element,
     /// An element of a LookupEvents `Events` array.
     LookupEntry,
     /// A whole top-level object that is not a container of records.
@@ -565,7 +570,7 @@ impl Splitter {
                     if c == b'[' {
                         self.top = Top::Array;
                         self.elem_depth = 1;
-                        self.elem_kind = PieceKind::Record;
+                        self.elem_kind = PieceKind::Element;
                         self.elem_index = 0;
                         self.format = Format::Array;
                     } else {
@@ -731,29 +736,18 @@ struct LookupEntry<'a> {
     cloud_trail_event: Text<'a>,
 }
 
-/// 64-bit key for de-duplication: the `eventID`, or the record's bytes without whitespace.
+/// 64-bit key for de-duplication: the `eventID`, or else the record's content.
+///
+/// Records without an `eventID` are rare (eventVersion 1.0, hand-made files), so they are
+/// canonicalised through `serde_json::Value` (sorted keys, no whitespace): pretty and
+/// compact copies, or copies with keys in another order, are the same record.
 fn dedup_key(event_id: &str, bytes: &[u8]) -> u64 {
     let mut h = std::collections::hash_map::DefaultHasher::new();
     if event_id.is_empty() {
         1u8.hash(&mut h);
-        // Whitespace outside strings does not change a record, so pretty and compact
-        // copies of the same record are the same record.
-        let (mut in_str, mut esc) = (false, false);
-        for &b in bytes {
-            if in_str {
-                if esc {
-                    esc = false;
-                } else if b == b'\\' {
-                    esc = true;
-                } else if b == b'"' {
-                    in_str = false;
-                }
-            } else if b == b'"' {
-                in_str = true;
-            } else if b.is_ascii_whitespace() {
-                continue;
-            }
-            h.write_u8(b);
+        match serde_json::from_slice::<serde_json::Value>(bytes) {
+            Ok(v) => v.to_string().hash(&mut h),
+            Err(_) => bytes.hash(&mut h),
         }
     } else {
         0u8.hash(&mut h);
@@ -930,23 +924,17 @@ impl FileIngest {
     fn piece(&mut self, piece: Piece<'_>, sink: &mut dyn EventSink) {
         match piece.kind {
             PieceKind::Digest => self.report.digests += 1,
-            PieceKind::Record | PieceKind::Object => self.record(&piece, piece.bytes, sink),
+            PieceKind::Record | PieceKind::Element | PieceKind::Object => {
+                self.record(&piece, piece.bytes, sink)
+            }
             PieceKind::LookupEntry => match serde_json::from_slice::<LookupEntry>(piece.bytes) {
                 Ok(entry) => match entry.cloud_trail_event.str() {
                     Some(inner) => {
                         let inner = inner.to_owned();
                         self.record(&piece, inner.as_bytes(), sink);
                     }
-                    None => {
-                        self.report.bad_records += 1;
-                        self.record_problem(ProblemKind::BadRecord {
-                            index: piece.index,
-                            offset: piece.offset,
-                            line: piece.line,
-                            detail: "LookupEvents entry without a CloudTrailEvent string"
-                                .to_owned(),
-                        });
-                    }
+                    // Some LookupEvents output (Insights) holds the records themselves.
+                    None => self.record(&piece, piece.bytes, sink),
                 },
                 Err(e) => self.bad_json(&piece, &e),
             },
@@ -991,7 +979,10 @@ impl FileIngest {
             Ok(raw) => raw,
             Err(e) => return self.bad_json(piece, &e),
         };
-        if !raw.looks_like_cloudtrail() {
+        // Inside a Records or Events array every object is a record, read leniently even
+        // when none of its fields is readable; elsewhere, an object needs CloudTrail fields.
+        let trusted = matches!(piece.kind, PieceKind::Record | PieceKind::LookupEntry);
+        if !trusted && !raw.looks_like_cloudtrail() {
             self.non_records += 1;
             if piece.kind != PieceKind::Object {
                 self.report.bad_records += 1;
@@ -1060,6 +1051,20 @@ impl FileIngest {
         let structural = std::mem::take(&mut self.splitter.problems);
         for kind in structural {
             self.problem(kind);
+        }
+        if self.report.records == 0 && self.non_records > 0 {
+            // A whole array of non-CloudTrail objects is one problem, not one per object.
+            let listed = self
+                .report
+                .problems
+                .iter()
+                .filter(|p| matches!(p.kind, ProblemKind::NotARecord { .. }))
+                .count() as u64;
+            self.report
+                .problems
+                .retain(|p| !matches!(p.kind, ProblemKind::NotARecord { .. }));
+            self.unlisted = self.unlisted.saturating_sub(self.non_records - listed);
+            self.report.bad_records = self.report.bad_records.saturating_sub(self.non_records);
         }
         if self.unlisted > 0 {
             self.problem(ProblemKind::More {
@@ -1227,10 +1232,10 @@ mod tests {
     }
 
     #[test]
-    fn dedup_ignores_whitespace_without_event_id() {
+    fn dedup_ignores_whitespace_and_key_order_without_event_id() {
         assert_eq!(
-            dedup_key("", br#"{"a": "x y"}"#),
-            dedup_key("", b"{\"a\":\n\"x y\"}")
+            dedup_key("", br#"{"a": "x y", "b": 1}"#),
+            dedup_key("", b"{\"b\":1,\"a\":\n\"x y\"}")
         );
         assert_ne!(
             dedup_key("", br#"{"a":"x y"}"#),

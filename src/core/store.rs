@@ -73,6 +73,8 @@ pub type ActorId = u32;
 /// All loaded events, column by column.
 #[derive(Debug, Default)]
 pub struct Store {
+    /// Names of the files loaded, indexed by [`Origin::file`].
+    pub files: Vec<String>,
     pub strings: Interner,
     pub actors: Vec<Identity>,
     actor_ids: HashMap<String, ActorId>,
@@ -109,6 +111,12 @@ impl Store {
     /// Whether no event is loaded.
     pub fn is_empty(&self) -> bool {
         self.time.is_empty()
+    }
+
+    /// Registers a source file and returns its number for [`Origin::file`].
+    pub fn add_file(&mut self, name: &str) -> u32 {
+        self.files.push(name.to_owned());
+        u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX)
     }
 
     /// The id of an actor, adding it if new.

@@ -131,7 +131,7 @@ mod tests {
             parse_event_time("2014-03-06T23:22:54+02:00"),
             Some(1_394_140_974)
         );
-        assert_eq!(parse_event_time("2024-02-29T00:00:00Z").is_some(), true);
+        assert!(parse_event_time("2024-02-29T00:00:00Z").is_some());
         assert_eq!(parse_event_time("2023-02-29T00:00:00Z"), None);
         assert_eq!(parse_event_time("ThisIsAWrongEventTime"), None);
         assert_eq!(parse_event_time("..."), None);

@@ -1,0 +1,43 @@
+// Trunk post-build hook: writes the Content-Security-Policy into index.html.
+//
+// Trunk emits a small inline module script that loads the wasm; the policy allows exactly
+// that script by its SHA-256 hash and nothing else inline. connect-src is 'self' only: the
+// app reads dropped files locally and fetches nothing else (S3 origins are added when the
+// user gives presigned URLs, in a later release, by widening this list deliberately).
+import { createHash } from "node:crypto";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+
+const dir = process.env.TRUNK_STAGING_DIR;
+if (!dir) {
+  console.error("csp.mjs: TRUNK_STAGING_DIR is not set (run through trunk)");
+  process.exit(1);
+}
+const file = join(dir, "index.html");
+let html = readFileSync(file, "utf8");
+const hashes = [];
+for (const m of html.matchAll(/<script\b[^>]*>([\s\S]*?)<\/script>/g)) {
+  if (m[1].trim() === "") continue;
+  hashes.push(`'sha256-${createHash("sha256").update(m[1], "utf8").digest("base64")}'`);
+}
+const policy = [
+  "default-src 'none'",
+  `script-src 'self' 'wasm-unsafe-eval' ${hashes.join(" ")}`.trim(),
+  "style-src 'self' 'unsafe-inline'",
+  "img-src 'self' data:",
+  "font-src 'self'",
+  "connect-src 'self'",
+  "worker-src 'self'",
+  "manifest-src 'self'",
+  "base-uri 'self'",
+  "form-action 'none'",
+  "object-src 'none'",
+].join("; ");
+const marker = /<!-- TRAILGLASS_CSP:.*?-->/;
+if (!marker.test(html)) {
+  console.error("csp.mjs: the TRAILGLASS_CSP marker is missing from index.html");
+  process.exit(1);
+}
+html = html.replace(marker, `<meta http-equiv="Content-Security-Policy" content="${policy}">`);
+writeFileSync(file, html);
+console.log(`csp.mjs: policy written with ${hashes.length} inline script hash(es)`);

@@ -1,0 +1,248 @@
+//! Leptos components: they read [`state::AppState`], render, and dispatch loads. No
+//! business logic lives here; numbers come from `core::query`, drawings from `chart`.
+
+mod overview;
+pub mod state;
+
+use crate::core::demo::{generate, DemoConfig};
+use crate::core::ingest::{Problem, ProblemKind};
+use crate::web::files::{self, Source};
+use crate::web::{load, now_ms, yield_now};
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+use state::{AppState, Phase};
+use std::cell::RefCell;
+
+thread_local! {
+    /// Sources dropped while a load is running; the running load picks them up.
+    static PENDING: RefCell<Vec<Source>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Queues sources and starts loading if nothing is loading yet.
+pub fn start_load(state: AppState, sources: Vec<Source>) {
+    if sources.is_empty() {
+        return;
+    }
+    PENDING.with(|p| p.borrow_mut().extend(sources));
+    if state.phase.get_untracked() == Phase::Loading {
+        return;
+    }
+    state.cancel.set(false);
+    state.phase.set(Phase::Loading);
+    spawn_local(async move {
+        loop {
+            let batch = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
+            if batch.is_empty() || state.cancel.get_untracked() {
+                break;
+            }
+            load::run(batch, &state).await;
+        }
+        PENDING.with(|p| p.borrow_mut().clear());
+        state.refresh();
+        let empty = state.store.with_value(|s| s.is_empty());
+        state
+            .phase
+            .set(if empty && state.summary.get_untracked().files == 0 {
+                Phase::Empty
+            } else {
+                Phase::Ready
+            });
+    });
+}
+
+/// Generates the demo data set in the page (yielding as it goes) and loads it.
+pub fn load_demo(state: AppState) {
+    if state.phase.get_untracked() == Phase::Loading {
+        return;
+    }
+    state.phase.set(Phase::Loading);
+    spawn_local(async move {
+        let mut sources = Vec::new();
+        let mut slice = now_ms();
+        for file in generate(DemoConfig::default()) {
+            sources.push(Source::Memory {
+                path: format!("demo/{}", file.path.trim_end_matches(".gz")),
+                bytes: file.json,
+            });
+            if now_ms() - slice > 10.0 {
+                yield_now().await;
+                slice = now_ms();
+            }
+        }
+        state.phase.set(Phase::Empty);
+        start_load(state, sources);
+    });
+}
+
+/// The whole app.
+#[component]
+pub fn App() -> impl IntoView {
+    let state = AppState::new();
+    provide_context(state);
+    if web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .is_some_and(|h| h == "#demo" || h == "#/demo")
+    {
+        load_demo(state);
+    }
+    view! {
+        <div class="tg-app" data-testid="app" data-state=move || state.phase.get().as_str()>
+            <header class="tg-header">
+                <h1 class="tg-logo">"Trailglass"</h1>
+                <p class="tg-tagline">"Who did what, where, when — from CloudTrail logs, in your browser."</p>
+                <span class="tg-privacy" title="Files are read and analysed in this tab. The page contacts only its own origin; a Content-Security-Policy enforces it.">
+                    "Local only: nothing leaves this tab"
+                </span>
+            </header>
+            <Loader/>
+            <LoadProgress/>
+            <Problems/>
+            <overview::Overview/>
+        </div>
+    }
+}
+
+/// Drop zone and pickers.
+#[component]
+fn Loader() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let dragging = RwSignal::new(false);
+    let on_files = move |ev: leptos::ev::Event| {
+        let input = event_target::<web_sys::HtmlInputElement>(&ev);
+        if let Some(list) = input.files() {
+            start_load(state, files::from_file_list(&list));
+        }
+        // Allow picking the same files again later.
+        input.set_value("");
+    };
+    let on_drop = move |ev: web_sys::DragEvent| {
+        ev.prevent_default();
+        dragging.set(false);
+        let Some(dt) = ev.data_transfer() else { return };
+        let (entries, loose) = files::dropped_entries(&dt);
+        spawn_local(async move {
+            let (sources, errors) = files::walk(entries, loose).await;
+            if !errors.is_empty() {
+                state.problems.update(|p| {
+                    p.extend(errors.into_iter().map(|(file, detail)| Problem {
+                        file,
+                        kind: ProblemKind::Unreadable { detail },
+                    }))
+                });
+            }
+            start_load(state, sources);
+        });
+    };
+    let folder_ref = NodeRef::<leptos::html::Input>::new();
+    Effect::new(move |_| {
+        // Not a standard attribute, so it is set on the element directly.
+        if let Some(input) = folder_ref.get() {
+            let _ = input.set_attribute("webkitdirectory", "");
+        }
+    });
+    view! {
+        <section
+            class="tg-drop"
+            class:tg-drop--active=move || dragging.get()
+            class:tg-drop--compact=move || state.phase.get() != Phase::Empty
+            data-testid="drop-zone"
+            on:dragover=move |ev: web_sys::DragEvent| {
+                ev.prevent_default();
+                dragging.set(true);
+            }
+            on:dragleave=move |_| dragging.set(false)
+            on:drop=on_drop
+        >
+            <p class="tg-drop__title">"Drop CloudTrail log files or folders here"</p>
+            <p class="tg-drop__hint">
+                ".json.gz as delivered to S3, plain JSON, JSON Lines, LookupEvents output — even a whole "
+                <code>"aws s3 sync"</code> " folder."
+            </p>
+            <div class="tg-drop__buttons">
+                <label class="tg-button">
+                    "Choose files"
+                    <input type="file" multiple data-testid="file-input" class="tg-visually-hidden" on:change=on_files/>
+                </label>
+                <label class="tg-button">
+                    "Choose folder"
+                    <input type="file" multiple node_ref=folder_ref data-testid="folder-input" class="tg-visually-hidden" on:change=on_files/>
+                </label>
+                <button class="tg-button tg-button--primary" data-testid="demo-button" on:click=move |_| load_demo(state)>
+                    "Try demo data"
+                </button>
+            </div>
+        </section>
+    }
+}
+
+/// Progress bar with files, bytes and events, and a cancel button.
+#[component]
+fn LoadProgress() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let percent = move || {
+        let p = state.progress.get();
+        if p.bytes_total == 0 {
+            0.0
+        } else {
+            p.bytes_done as f64 * 100.0 / p.bytes_total as f64
+        }
+    };
+    view! {
+        <Show when=move || state.phase.get() == Phase::Loading>
+            <section class="tg-progress" data-testid="progress" aria-live="polite">
+                <div class="tg-progress__bar" role="progressbar" aria-valuemin="0" aria-valuemax="100"
+                    aria-valuenow=move || format!("{:.0}", percent())>
+                    <div class="tg-progress__fill" style:width=move || format!("{:.1}%", percent())></div>
+                </div>
+                <p class="tg-progress__text">
+                    {move || {
+                        let p = state.progress.get();
+                        format!(
+                            "{} of {} files · {} of {} · {} events",
+                            p.files_done,
+                            p.files_total,
+                            overview::bytes(p.bytes_done),
+                            overview::bytes(p.bytes_total),
+                            crate::chart::thousands(p.events as u64),
+                        )
+                    }}
+                </p>
+                <button class="tg-button" data-testid="cancel-button" on:click=move |_| state.cancel.set(true)>
+                    "Cancel"
+                </button>
+            </section>
+        </Show>
+    }
+}
+
+/// Every problem with every file, each naming its file.
+#[component]
+fn Problems() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    view! {
+        <Show when=move || !state.problems.with(Vec::is_empty)>
+            <section class="tg-problems" data-testid="problems">
+                <h2>
+                    {move || {
+                        let n = state.problems.with(Vec::len);
+                        format!("{n} problem{} while loading", if n == 1 { "" } else { "s" })
+                    }}
+                </h2>
+                <p class="tg-problems__hint">"Everything else loaded. Each line names the file and, where it helps, the record."</p>
+                <ul>
+                    {move || {
+                        state
+                            .problems
+                            .get()
+                            .into_iter()
+                            .map(|p| {
+                                let class = if p.is_warning() { "tg-problem tg-problem--warning" } else { "tg-problem" };
+                                view! { <li class=class data-testid="file-problem">{p.to_string()}</li> }
+                            })
+                            .collect_view()
+                    }}
+                </ul>
+            </section>
+        </Show>
+    }
+}

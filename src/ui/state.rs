@@ -1,0 +1,125 @@
+//! Application state: the store and the signals views read. Loading writes here through
+//! [`LoadTarget`]; views only read.
+
+use crate::core::ingest::{FileReport, Problem};
+use crate::core::store::Store;
+use crate::web::load::{LoadTarget, Progress};
+use crate::web::now_ms;
+use leptos::prelude::*;
+
+/// Where the app is: nothing loaded, loading, or showing data.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Phase {
+    Empty,
+    Loading,
+    Ready,
+}
+
+impl Phase {
+    /// The value of the root's `data-state` attribute.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Phase::Empty => "empty",
+            Phase::Loading => "loading",
+            Phase::Ready => "ready",
+        }
+    }
+}
+
+/// Totals over every file loaded so far.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LoadSummary {
+    pub files: u64,
+    pub gzip_files: u64,
+    pub bytes: u64,
+    pub inflated: u64,
+    pub records: u64,
+    pub duplicates: u64,
+    pub digests: u64,
+    pub insights: u64,
+    pub bad_records: u64,
+    pub files_with_problems: u64,
+}
+
+/// Everything the views read, cheap to copy into closures.
+#[derive(Clone, Copy)]
+pub struct AppState {
+    pub store: StoredValue<Store>,
+    /// Bumped whenever the store changes, so derived views recompute.
+    pub version: RwSignal<u64>,
+    pub phase: RwSignal<Phase>,
+    pub progress: RwSignal<Progress>,
+    pub summary: RwSignal<LoadSummary>,
+    pub problems: RwSignal<Vec<Problem>>,
+    /// Set by the cancel button; read by the load loop.
+    pub cancel: RwSignal<bool>,
+    /// The actor whose identity is shown in detail (its key).
+    pub selected_actor: RwSignal<Option<String>>,
+    last_refresh: StoredValue<f64>,
+}
+
+impl AppState {
+    /// A fresh, empty state.
+    pub fn new() -> Self {
+        AppState {
+            store: StoredValue::new(Store::new()),
+            version: RwSignal::new(0),
+            phase: RwSignal::new(Phase::Empty),
+            progress: RwSignal::new(Progress::default()),
+            summary: RwSignal::new(LoadSummary::default()),
+            problems: RwSignal::new(Vec::new()),
+            cancel: RwSignal::new(false),
+            selected_actor: RwSignal::new(None),
+            last_refresh: StoredValue::new(0.0),
+        }
+    }
+
+    /// Marks the store changed so views redraw.
+    pub fn refresh(&self) {
+        self.last_refresh.set_value(now_ms());
+        self.version.update(|v| *v += 1);
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        AppState::new()
+    }
+}
+
+impl LoadTarget for AppState {
+    fn with_store(&self, f: &mut dyn FnMut(&mut Store)) {
+        self.store.update_value(|s| f(s));
+    }
+
+    fn progress(&self, p: &Progress) {
+        self.progress.set(p.clone());
+        // Redraw the overview while loading, but not so often that drawing costs more
+        // than loading.
+        if now_ms() - self.last_refresh.get_value() > 1500.0 {
+            self.refresh();
+        }
+    }
+
+    fn file_done(&self, r: FileReport) {
+        self.summary.update(|s| {
+            s.files += 1;
+            s.gzip_files += u64::from(r.gzip);
+            s.bytes += r.bytes;
+            s.inflated += r.inflated;
+            s.records += r.records;
+            s.duplicates += r.duplicates;
+            s.digests += r.digests;
+            s.insights += r.insights;
+            s.bad_records += r.bad_records;
+            s.files_with_problems += u64::from(!r.problems.is_empty());
+        });
+        if !r.problems.is_empty() {
+            self.problems.update(|p| p.extend(r.problems));
+        }
+    }
+
+    fn cancelled(&self) -> bool {
+        self.cancel.get_untracked()
+    }
+}

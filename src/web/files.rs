@@ -1,0 +1,146 @@
+//! Files to load, from a file input, a folder input, or a drag-and-drop of files and
+//! folders (walked recursively, as `aws s3 sync` leaves them).
+
+use super::js_error;
+use js_sys::{Array, Promise};
+use wasm_bindgen::{JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{
+    DataTransfer, File, FileList, FileSystemDirectoryEntry, FileSystemDirectoryReader,
+    FileSystemEntry, FileSystemFileEntry,
+};
+
+/// Something to load: a browser file, or bytes made in the page (the demo).
+pub enum Source {
+    File { path: String, file: File },
+    Memory { path: String, bytes: Vec<u8> },
+}
+
+impl Source {
+    /// The path shown in reports (relative path inside a dropped folder where known).
+    pub fn path(&self) -> &str {
+        match self {
+            Source::File { path, .. } | Source::Memory { path, .. } => path,
+        }
+    }
+
+    /// Size in bytes.
+    pub fn size(&self) -> u64 {
+        match self {
+            Source::File { file, .. } => file.size() as u64,
+            Source::Memory { bytes, .. } => bytes.len() as u64,
+        }
+    }
+}
+
+/// The path of a file picked through an input (`webkitRelativePath` for folders).
+fn input_path(file: &File) -> String {
+    js_sys::Reflect::get(file, &JsValue::from_str("webkitRelativePath"))
+        .ok()
+        .and_then(|v| v.as_string())
+        .filter(|p| !p.is_empty())
+        .unwrap_or_else(|| file.name())
+}
+
+/// The files of an `<input type="file">`, sorted by path.
+pub fn from_file_list(list: &FileList) -> Vec<Source> {
+    let mut out: Vec<Source> = (0..list.length())
+        .filter_map(|i| list.get(i))
+        .map(|file| Source::File {
+            path: input_path(&file),
+            file,
+        })
+        .collect();
+    out.sort_by(|a, b| a.path().cmp(b.path()));
+    out
+}
+
+/// Takes the dropped entries now: the browser empties the `DataTransfer` once the drop
+/// handler returns, so this part must run synchronously.
+pub fn dropped_entries(dt: &DataTransfer) -> (Vec<FileSystemEntry>, Vec<File>) {
+    let items = dt.items();
+    let mut entries = Vec::new();
+    let mut loose = Vec::new();
+    for i in 0..items.length() {
+        let Some(item) = items.get(i) else { continue };
+        if item.kind() != "file" {
+            continue;
+        }
+        match item.webkit_get_as_entry() {
+            Ok(Some(entry)) => entries.push(entry),
+            _ => {
+                if let Ok(Some(file)) = item.get_as_file() {
+                    loose.push(file);
+                }
+            }
+        }
+    }
+    (entries, loose)
+}
+
+fn read_batch(reader: &FileSystemDirectoryReader) -> JsFuture {
+    let promise = Promise::new(&mut |resolve, reject| {
+        if let Err(e) = reader.read_entries_with_callback_and_callback(&resolve, &reject) {
+            let _ = reject.call1(&JsValue::NULL, &e);
+        }
+    });
+    JsFuture::from(promise)
+}
+
+fn entry_file(entry: &FileSystemFileEntry) -> JsFuture {
+    let promise = Promise::new(&mut |resolve, reject| {
+        entry.file_with_callback_and_callback(&resolve, &reject);
+    });
+    JsFuture::from(promise)
+}
+
+/// Walks dropped files and folders; returns the files sorted by path, and the paths that
+/// could not be read with the reason.
+pub async fn walk(
+    entries: Vec<FileSystemEntry>,
+    loose: Vec<File>,
+) -> (Vec<Source>, Vec<(String, String)>) {
+    let mut out: Vec<Source> = loose
+        .into_iter()
+        .map(|file| Source::File {
+            path: file.name(),
+            file,
+        })
+        .collect();
+    let mut errors = Vec::new();
+    let mut stack = entries;
+    while let Some(entry) = stack.pop() {
+        let path = entry.full_path().trim_start_matches('/').to_owned();
+        if entry.is_directory() {
+            let reader = entry
+                .unchecked_ref::<FileSystemDirectoryEntry>()
+                .create_reader();
+            // readEntries returns at most ~100 entries per call; call until it is empty.
+            loop {
+                match read_batch(&reader).await {
+                    Ok(batch) => {
+                        let batch: Array = batch.unchecked_into();
+                        if batch.length() == 0 {
+                            break;
+                        }
+                        stack.extend(batch.iter().map(|e| e.unchecked_into::<FileSystemEntry>()));
+                    }
+                    Err(e) => {
+                        errors.push((path.clone(), format!("folder: {}", js_error(&e))));
+                        break;
+                    }
+                }
+            }
+        } else if entry.is_file() {
+            match entry_file(entry.unchecked_ref::<FileSystemFileEntry>()).await {
+                Ok(file) => out.push(Source::File {
+                    path,
+                    file: file.unchecked_into(),
+                }),
+                Err(e) => errors.push((path, js_error(&e))),
+            }
+        }
+    }
+    out.sort_by(|a, b| a.path().cmp(b.path()));
+    (out, errors)
+}

@@ -1,0 +1,119 @@
+//! The load loop: reads sources piece by piece, feeds the core's incremental ingest, and
+//! yields to the browser every few milliseconds so the page never freezes. The same core
+//! API can later be driven from a Web Worker; only this transport would change.
+
+use super::files::Source;
+use super::{js_error, now_ms, yield_now};
+use crate::core::ingest::{FileIngest, FileReport, Problem, ProblemKind};
+use crate::core::store::Store;
+use js_sys::Uint8Array;
+use wasm_bindgen_futures::JsFuture;
+
+/// How long the loop may hold the main thread before yielding.
+const BUDGET_MS: f64 = 10.0;
+/// Bytes read from a browser file per read (bounded memory for large files).
+const READ_SIZE: f64 = 4.0 * 1024.0 * 1024.0;
+/// Bytes handed to the ingest between time checks.
+const FEED_SIZE: usize = 32 * 1024;
+
+/// Where the loop reports to; the UI implements it over its signals.
+pub trait LoadTarget {
+    /// Runs `f` on the store.
+    fn with_store(&self, f: &mut dyn FnMut(&mut Store));
+    /// Called at every yield with the numbers so far.
+    fn progress(&self, p: &Progress);
+    /// Called when a file is finished.
+    fn file_done(&self, report: FileReport);
+    /// Whether the user asked to stop.
+    fn cancelled(&self) -> bool;
+}
+
+/// How far loading has come.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Progress {
+    pub files_done: usize,
+    pub files_total: usize,
+    pub bytes_done: u64,
+    pub bytes_total: u64,
+    /// Events in the store.
+    pub events: usize,
+}
+
+/// Loads every source into the store; stops early (keeping what was loaded) on cancel.
+pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) {
+    let mut p = Progress {
+        files_total: sources.len(),
+        bytes_total: sources.iter().map(Source::size).sum(),
+        ..Progress::default()
+    };
+    let mut slice_start = now_ms();
+    target.progress(&p);
+    for source in sources {
+        if target.cancelled() {
+            break;
+        }
+        let mut file_no = 0;
+        target.with_store(&mut |s| file_no = s.add_file(source.path()));
+        let mut ingest = FileIngest::new(file_no, source.path());
+        let mut read_error = None;
+        let size = source.size();
+        let mut offset = 0u64;
+        while offset < size && !ingest.stopped() && !target.cancelled() {
+            let piece = match &source {
+                Source::Memory { bytes, .. } => {
+                    let end = (offset as usize + READ_SIZE as usize).min(bytes.len());
+                    bytes[offset as usize..end].to_vec()
+                }
+                Source::File { file, .. } => {
+                    let end = (offset as f64 + READ_SIZE).min(size as f64);
+                    let read = async {
+                        let blob = file.slice_with_f64_and_f64(offset as f64, end)?;
+                        JsFuture::from(blob.array_buffer()).await
+                    };
+                    match read.await {
+                        Ok(buf) => Uint8Array::new(&buf).to_vec(),
+                        Err(e) => {
+                            read_error = Some(js_error(&e));
+                            break;
+                        }
+                    }
+                }
+            };
+            if piece.is_empty() {
+                break;
+            }
+            for chunk in piece.chunks(FEED_SIZE) {
+                target.with_store(&mut |s| ingest.push(chunk, s));
+                offset += chunk.len() as u64;
+                p.bytes_done += chunk.len() as u64;
+                if now_ms() - slice_start > BUDGET_MS {
+                    target.with_store(&mut |s| p.events = s.len());
+                    target.progress(&p);
+                    yield_now().await;
+                    slice_start = now_ms();
+                    if target.cancelled() || ingest.stopped() {
+                        break;
+                    }
+                }
+            }
+        }
+        // Count skipped bytes as done so the bar reaches the end.
+        p.bytes_done += size - offset.min(size);
+        let mut report = None;
+        target.with_store(&mut |s| {
+            report = Some(std::mem::replace(&mut ingest, FileIngest::new(0, "")).finish(s));
+        });
+        if let Some(mut report) = report {
+            if let Some(e) = read_error {
+                report.problems.push(Problem {
+                    file: report.name.clone(),
+                    kind: ProblemKind::Unreadable { detail: e },
+                });
+            }
+            target.file_done(report);
+        }
+        p.files_done += 1;
+    }
+    target.with_store(&mut |s| p.events = s.len());
+    target.progress(&p);
+}

@@ -1,0 +1,103 @@
+//! The only module that touches the browser: reading dropped files and folders, yielding
+//! to the event loop, and showing a panic as an error screen instead of a dead page.
+
+pub mod files;
+pub mod load;
+
+use wasm_bindgen::prelude::*;
+use wasm_bindgen_futures::JsFuture;
+
+/// Turns a JavaScript error value into a readable string (the one place that does).
+pub fn js_error(value: &JsValue) -> String {
+    if let Some(e) = value.dyn_ref::<js_sys::Error>() {
+        return String::from(e.message());
+    }
+    value.as_string().unwrap_or_else(|| format!("{value:?}"))
+}
+
+/// Milliseconds since the page started (0 where no performance clock exists).
+pub fn now_ms() -> f64 {
+    web_sys::window()
+        .and_then(|w| w.performance())
+        .map_or(0.0, |p| p.now())
+}
+
+/// Lets the browser render and handle input, then resumes (a macrotask, not clamped like
+/// `setTimeout`, so a loop that yields every ~10 ms loses little time).
+pub async fn yield_now() {
+    let promise = js_sys::Promise::new(
+        &mut |resolve, _reject| match web_sys::MessageChannel::new() {
+            Ok(channel) => {
+                channel.port1().set_onmessage(Some(&resolve));
+                if channel.port2().post_message(&JsValue::NULL).is_err() {
+                    let _ = resolve.call0(&JsValue::NULL);
+                }
+            }
+            Err(_) => {
+                let _ = resolve.call0(&JsValue::NULL);
+            }
+        },
+    );
+    let _ = JsFuture::from(promise).await;
+}
+
+/// Replaces the page with an error screen that shows `message` and offers to copy it.
+/// Built with text nodes only: a panic message can contain event text.
+pub fn show_fatal_error(message: &str) {
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
+        return;
+    };
+    let Some(body) = document.body() else {
+        return;
+    };
+    let build = || -> Result<(), JsValue> {
+        let screen = document.create_element("div")?;
+        screen.set_class_name("tg-fatal");
+        screen.set_attribute("data-testid", "fatal-error")?;
+        screen.set_attribute("role", "alert")?;
+        let title = document.create_element("h1")?;
+        title.set_text_content(Some("Trailglass stopped because of an internal error"));
+        let hint = document.create_element("p")?;
+        hint.set_text_content(Some(
+            "Your data stayed in this tab and was not sent anywhere. Reload the page to start again; \
+             if this keeps happening, copy the diagnostics below into a bug report.",
+        ));
+        let details = document.create_element("pre")?;
+        details.set_attribute("data-testid", "fatal-details")?;
+        let user_agent = web_sys::window()
+            .and_then(|w| w.navigator().user_agent().ok())
+            .unwrap_or_default();
+        let diagnostics = format!(
+            "{message}\n\nTrailglass {}\n{user_agent}",
+            env!("CARGO_PKG_VERSION")
+        );
+        details.set_text_content(Some(&diagnostics));
+        let button = document.create_element("button")?;
+        button.set_text_content(Some("Copy diagnostics"));
+        button.set_attribute("data-testid", "copy-diagnostics")?;
+        let copy = Closure::<dyn Fn()>::new(move || {
+            if let Some(w) = web_sys::window() {
+                let _ = w.navigator().clipboard().write_text(&diagnostics);
+            }
+        });
+        button.add_event_listener_with_callback("click", copy.as_ref().unchecked_ref())?;
+        // The screen lives for the rest of the page's life.
+        copy.forget();
+        screen.append_child(&title)?;
+        screen.append_child(&hint)?;
+        screen.append_child(&details)?;
+        screen.append_child(&button)?;
+        body.set_text_content(None);
+        body.append_child(&screen)?;
+        Ok(())
+    };
+    let _ = build();
+}
+
+/// Installs the panic hook: console output plus the error screen.
+pub fn install_panic_hook() {
+    std::panic::set_hook(Box::new(|info| {
+        console_error_panic_hook::hook(info);
+        show_fatal_error(&info.to_string());
+    }));
+}
