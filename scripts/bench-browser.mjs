@@ -1,0 +1,56 @@
+// Browser benchmark: time from picking files to the overview drawn, in headless Chromium
+// against the release build in dist/. Also reports main-thread long tasks (>50 ms).
+//
+//   node scripts/bench-browser.mjs [EVENTS] [RUNS]      (default 100000 events, 3 runs)
+//
+// Needs: `trunk build --release --offline` done, chromium and playwright-core installed
+// (scripts/setup.sh test). Data comes from the project's generator (seed 1).
+import { execFileSync } from "node:child_process";
+import { mkdtempSync, existsSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { serve, launch, walk, tile } from "../tests/e2e/support.mjs";
+
+const events = Number(process.argv[2] ?? 100_000);
+const runs = Number(process.argv[3] ?? 3);
+const root = resolve(import.meta.dirname, "..");
+const dir = join(tmpdir(), `trailglass-bench-${events}`);
+if (!existsSync(dir)) {
+  execFileSync("cargo", ["run", "--release", "--quiet", "--bin", "generate", "--", "--events", String(events), "--seed", "1", dir], { cwd: root, stdio: "inherit" });
+}
+const files = await walk(dir);
+const server = await serve(join(root, "dist"));
+const browser = await launch();
+console.log(`${events} events in ${files.length} files; Chromium ${browser.version()}`);
+for (let run = 1; run <= runs; run++) {
+  const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  await page.goto(server.url);
+  await page.waitForSelector('[data-testid="app"][data-state="empty"]');
+  await page.evaluate(() => {
+    window.__bench = { longTasks: [] };
+    new PerformanceObserver((list) => {
+      for (const e of list.getEntries()) if (window.__bench.start && e.startTime >= window.__bench.start) window.__bench.longTasks.push(e.duration);
+    }).observe({ type: "longtask", buffered: true });
+    const input = document.querySelector('[data-testid="file-input"]');
+    input.addEventListener("change", () => (window.__bench.start = performance.now()), { capture: true });
+    const app = document.querySelector('[data-testid="app"]');
+    new MutationObserver(() => {
+      if (app.dataset.state === "ready" && !window.__bench.ready) {
+        window.__bench.ready = performance.now();
+        requestAnimationFrame(() => requestAnimationFrame(() => (window.__bench.drawn = performance.now())));
+      }
+    }).observe(app, { attributes: true });
+  });
+  await page.setInputFiles('[data-testid="file-input"]', files);
+  await page.waitForFunction(() => window.__bench.drawn, null, { timeout: 600_000, polling: 100 });
+  const b = await page.evaluate(() => window.__bench);
+  const loaded = await tile(page, "kpi-events");
+  const longest = Math.max(0, ...b.longTasks);
+  console.log(
+    `run ${run}: ${loaded} events; pick → overview drawn ${((b.drawn - b.start) / 1000).toFixed(2)} s ` +
+      `(${Math.round(loaded / ((b.drawn - b.start) / 1000))} events/s); long tasks: ${b.longTasks.length}, longest ${longest.toFixed(0)} ms`,
+  );
+  await page.close();
+}
+await browser.close();
+await server.close();
