@@ -11,6 +11,7 @@ use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::marker::PhantomData;
 
 /// A JSON value read as text when it is a scalar; `present` tells whether the key existed.
@@ -227,7 +228,8 @@ pub struct Event<'a> {
     pub access_key: &'a str,
     pub event_id: &'a str,
     pub flags: u8,
-    pub identity: Identity,
+    /// The raw `userIdentity`, resolved into an actor only when the store meets it first.
+    pub user_identity: Option<&'a RawIdentity<'a>>,
 }
 
 impl<'a> Event<'a> {
@@ -256,7 +258,6 @@ impl<'a> Event<'a> {
             flags |= flags::BAD_TIME;
         }
         let recipient = raw.recipient_account_id.str();
-        let identity = Identity::resolve(raw.user_identity.get(), recipient, insight);
         let access_key = raw
             .user_identity
             .get()
@@ -274,8 +275,52 @@ impl<'a> Event<'a> {
             access_key,
             event_id: s(&raw.event_id),
             flags,
-            identity,
+            user_identity: raw.user_identity.get(),
         }
+    }
+
+    /// Resolves the actor (allocates; the store calls it once per distinct identity).
+    pub fn identity(&self) -> Identity {
+        let recipient = Some(self.account).filter(|a| !a.is_empty());
+        Identity::resolve(
+            self.user_identity,
+            recipient,
+            self.flags & flags::INSIGHT != 0,
+        )
+    }
+
+    /// A hash of every field [`Event::identity`] reads: equal hashes, equal actors.
+    pub fn identity_hash(&self) -> u64 {
+        let mut h = std::collections::hash_map::DefaultHasher::new();
+        self.account.hash(&mut h);
+        (self.flags & flags::INSIGHT).hash(&mut h);
+        if let Some(u) = self.user_identity {
+            let mut put = |t: &Text<'_>| t.str().unwrap_or("").hash(&mut h);
+            put(&u.kind);
+            put(&u.principal_id);
+            put(&u.arn);
+            put(&u.account_id);
+            put(&u.user_name);
+            put(&u.invoked_by);
+            put(&u.identity_provider);
+            if let Some(sc) = u.session_context.get() {
+                put(&sc.source_identity);
+                if let Some(i) = sc.session_issuer.get() {
+                    put(&i.user_name);
+                    put(&i.arn);
+                    put(&i.account_id);
+                }
+                if let Some(w) = sc.web_id_federation_data.get() {
+                    put(&w.federated_provider);
+                }
+            }
+            if let Some(o) = u.on_behalf_of.get() {
+                put(&o.user_id);
+            }
+        } else {
+            "(none)".hash(&mut h);
+        }
+        h.finish()
     }
 }
 

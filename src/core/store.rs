@@ -78,6 +78,8 @@ pub struct Store {
     pub strings: Interner,
     pub actors: Vec<Identity>,
     actor_ids: HashMap<String, ActorId>,
+    /// Raw-identity hash → actor, so an identity is resolved once, not once per event.
+    actor_by_hash: HashMap<u64, ActorId>,
     seen: HashSet<u64>,
     /// Unix seconds; `i64::MIN` when the time is unknown.
     pub time: Vec<i64>,
@@ -119,14 +121,23 @@ impl Store {
         u32::try_from(self.files.len() - 1).unwrap_or(u32::MAX)
     }
 
-    /// The id of an actor, adding it if new.
-    fn actor_id(&mut self, identity: &Identity) -> ActorId {
-        if let Some(&id) = self.actor_ids.get(&identity.key) {
+    /// The id of an event's actor, resolving and adding it if new.
+    fn actor_id(&mut self, event: &Event<'_>) -> ActorId {
+        let hash = event.identity_hash();
+        if let Some(&id) = self.actor_by_hash.get(&hash) {
             return id;
         }
-        let id = ActorId::try_from(self.actors.len()).unwrap_or(ActorId::MAX);
-        self.actor_ids.insert(identity.key.clone(), id);
-        self.actors.push(identity.clone());
+        let identity: Identity = event.identity();
+        let id = match self.actor_ids.get(&identity.key) {
+            Some(&id) => id,
+            None => {
+                let id = ActorId::try_from(self.actors.len()).unwrap_or(ActorId::MAX);
+                self.actor_ids.insert(identity.key.clone(), id);
+                self.actors.push(identity);
+                id
+            }
+        };
+        self.actor_by_hash.insert(hash, id);
         id
     }
 
@@ -143,7 +154,7 @@ impl EventSink for Store {
         if !self.seen.insert(dedup_key) {
             return false;
         }
-        let actor = self.actor_id(&e.identity);
+        let actor = self.actor_id(e);
         let s = &mut self.strings;
         self.time.push(e.time.unwrap_or(NO_TIME));
         self.actor.push(actor);

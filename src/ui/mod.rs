@@ -24,30 +24,29 @@ pub fn start_load(state: AppState, sources: Vec<Source>) {
         return;
     }
     PENDING.with(|p| p.borrow_mut().extend(sources));
-    if state.phase.get_untracked() == Phase::Loading {
-        return;
+    if state.phase.get_untracked() != Phase::Loading {
+        state.phase.set(Phase::Loading);
+        spawn_local(drain(state));
     }
+}
+
+/// Loads queued sources until the queue is empty or the user cancels.
+async fn drain(state: AppState) {
     state.cancel.set(false);
-    state.phase.set(Phase::Loading);
-    spawn_local(async move {
-        loop {
-            let batch = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
-            if batch.is_empty() || state.cancel.get_untracked() {
-                break;
-            }
-            load::run(batch, &state).await;
+    loop {
+        let batch = PENDING.with(|p| std::mem::take(&mut *p.borrow_mut()));
+        if batch.is_empty() || state.cancel.get_untracked() {
+            break;
         }
-        PENDING.with(|p| p.borrow_mut().clear());
-        state.refresh();
-        let empty = state.store.with_value(|s| s.is_empty());
-        state
-            .phase
-            .set(if empty && state.summary.get_untracked().files == 0 {
-                Phase::Empty
-            } else {
-                Phase::Ready
-            });
-    });
+        load::run(batch, &state).await;
+    }
+    PENDING.with(|p| p.borrow_mut().clear());
+    state.refresh();
+    let nothing =
+        state.store.with_value(|s| s.is_empty()) && state.summary.get_untracked().files == 0;
+    state
+        .phase
+        .set(if nothing { Phase::Empty } else { Phase::Ready });
 }
 
 /// Generates the demo data set in the page (yielding as it goes) and loads it.
@@ -57,20 +56,19 @@ pub fn load_demo(state: AppState) {
     }
     state.phase.set(Phase::Loading);
     spawn_local(async move {
-        let mut sources = Vec::new();
         let mut slice = now_ms();
         for file in generate(DemoConfig::default()) {
-            sources.push(Source::Memory {
+            let source = Source::Memory {
                 path: format!("demo/{}", file.path.trim_end_matches(".gz")),
                 bytes: file.json,
-            });
+            };
+            PENDING.with(|p| p.borrow_mut().push(source));
             if now_ms() - slice > 10.0 {
                 yield_now().await;
                 slice = now_ms();
             }
         }
-        state.phase.set(Phase::Empty);
-        start_load(state, sources);
+        drain(state).await;
     });
 }
 

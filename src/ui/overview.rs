@@ -2,7 +2,7 @@
 
 use super::state::{AppState, Phase};
 use crate::chart::{self, thousands};
-use crate::core::query::{self, Row, Timeline};
+use crate::core::query::{self, Overview, Row, Timeline};
 use crate::core::time::{format_minute, format_time};
 use leptos::prelude::*;
 
@@ -81,7 +81,7 @@ pub fn Overview() -> impl IntoView {
                     </span>
                 </div>
             </section>
-            <LoadNotes/>
+            <LoadNotes overview=overview/>
             <div class="tg-grid">
                 <section class="tg-card" data-testid="chart-actors">
                     <h2>"Events per actor"</h2>
@@ -150,16 +150,13 @@ fn Tile(
 
 /// A line about what was loaded: files, duplicates skipped, digests, Insights, bad times.
 #[component]
-fn LoadNotes() -> impl IntoView {
+fn LoadNotes(overview: Memo<Overview>) -> impl IntoView {
     let state = expect_context::<AppState>();
     view! {
         <p class="tg-notes" data-testid="load-notes">
             {move || {
                 let s = state.summary.get();
-                let o = state.store.with_value(|st| {
-                    state.version.track();
-                    query::overview(st)
-                });
+                let o = overview.get();
                 let mut parts = vec![format!(
                     "{} files ({} gzip), {} read, {} of JSON",
                     thousands(s.files), thousands(s.gzip_files), bytes(s.bytes), bytes(s.inflated)

@@ -130,3 +130,25 @@ test("demo data draws charts", async () => {
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("drag and drop of files loads them and reports a bad one", async () => {
+  const { page, errors } = await openApp(browser, server.url);
+  const good = JSON.stringify({ Records: (await records(files[0])) });
+  const count = (await records(files[0])).length;
+  await page.evaluate(([good]) => {
+    const dt = new DataTransfer();
+    dt.items.add(new File([good], "dropped.json", { type: "application/json" }));
+    dt.items.add(new File(["{\"Records\": [{\"eventName\": \"A\"}, {\"eventName\": "], "cut.json"));
+    const zone = document.querySelector('[data-testid="drop-zone"]');
+    zone.dispatchEvent(new DragEvent("dragover", { dataTransfer: dt, bubbles: true, cancelable: true }));
+    zone.dispatchEvent(new DragEvent("drop", { dataTransfer: dt, bubbles: true, cancelable: true }));
+  }, [good]);
+  await waitReady(page);
+  // The cut file still contributes its one complete record.
+  assert.equal(await tile(page, "kpi-events"), count + 1);
+  const problems = await page.$$eval('[data-testid="file-problem"]', (els) => els.map((e) => e.textContent));
+  assert.equal(problems.length, 1, problems.join("\n"));
+  assert.match(problems[0], /^cut\.json: the JSON ends in the middle of record 1/);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
