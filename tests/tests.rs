@@ -299,9 +299,9 @@ fn malformed_files_say_what_is_wrong_and_keep_their_neighbours() {
 #[test]
 fn unparseable_event_time_is_kept_and_flagged() {
     let (store, _) = load_folder("aws-ctpl-testres");
-    let o = overview(&store);
+    let o = overview(&store, &store.all_rows());
     assert!(o.bad_times >= 1, "{o:?}");
-    let t = timeline(&store, 100);
+    let t = timeline(&store, &store.all_rows(), 100);
     let on_timeline: u64 = t.reads.iter().chain(&t.writes).sum();
     assert_eq!(on_timeline, o.events - o.bad_times);
 }
@@ -430,7 +430,7 @@ fn aggregation_counts_on_generated_data() {
         assert!(r.problems.is_empty());
         records.extend(plain_records(&f.json).unwrap());
     }
-    let o = overview(&store);
+    let o = overview(&store, &store.all_rows());
     assert_eq!(o.events as usize, records.len());
     let mut per_service: HashMap<String, u64> = HashMap::new();
     let mut errors = 0;
@@ -444,14 +444,14 @@ fn aggregation_counts_on_generated_data() {
     }
     assert_eq!(o.errors, errors);
     assert_eq!(o.regions as usize, regions.len());
-    let rows = by_service(&store);
+    let rows = by_service(&store, &store.all_rows());
     assert_eq!(rows.len(), per_service.len());
     for row in rows {
         assert_eq!(Some(&row.count), per_service.get(&row.key), "{}", row.key);
     }
-    let actors = by_actor(&store);
+    let actors = by_actor(&store, &store.all_rows());
     assert_eq!(actors.iter().map(|r| r.count).sum::<u64>(), o.events);
-    let t = timeline(&store, 96);
+    let t = timeline(&store, &store.all_rows(), 96);
     assert!(t.reads.len() <= 96);
     assert_eq!(t.reads.iter().chain(&t.writes).sum::<u64>(), o.events);
 }

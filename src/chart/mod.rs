@@ -42,11 +42,17 @@ pub fn bar_chart<DB: DrawingBackend>(
     }
     let n = bars.len() as u32;
     let max = bars.iter().map(|b| b.1).max().unwrap_or(1).max(1);
-    let labels: Vec<String> = bars.iter().map(|(l, _)| truncate(l, 30)).collect();
+    // Labels get about 30% of the width; longer ones are cut with an ellipsis.
+    let width = area.dim_in_pixel().0;
+    let label_area = width * 3 / 10;
+    let labels: Vec<String> = bars
+        .iter()
+        .map(|(l, _)| truncate(l, (label_area / 7).max(8) as usize))
+        .collect();
     let mut chart = ChartBuilder::on(area)
         .margin(8)
         .x_label_area_size(24)
-        .y_label_area_size(190)
+        .y_label_area_size(label_area)
         .build_cartesian_2d(0u64..max + max / 20 + 1, (0u32..n).into_segmented())?;
     chart
         .configure_mesh()

@@ -824,7 +824,7 @@ mod tests {
             let r = ingest_bytes(i as u32, &f.path, &f.json, &mut store);
             assert!(r.problems.is_empty(), "{:?}", r.problems);
         }
-        let o = overview(&store);
+        let o = overview(&store, &store.all_rows());
         assert_eq!(o.events, 3000);
         assert!(o.actors >= 20, "{o:?}");
         assert!(o.services >= 12, "{o:?}");

@@ -756,6 +756,42 @@ fn dedup_key(event_id: &str, bytes: &[u8]) -> u64 {
     h.finish()
 }
 
+/// Re-reads one record from its file's bytes (as loaded: gzip or plain) and returns it as
+/// pretty JSON. LookupEvents entries are unwrapped to the record inside them.
+pub fn extract_record(file: &[u8], origin: Origin) -> Result<String, String> {
+    use std::io::Read;
+    let end = origin.offset as usize + origin.len as usize;
+    let inflated;
+    let bytes: &[u8] = if file.starts_with(&[0x1f, 0x8b]) {
+        let mut out = Vec::new();
+        let mut reader = flate2::read::MultiGzDecoder::new(file).take(end as u64);
+        reader
+            .read_to_end(&mut out)
+            .map_err(|e| format!("the file could not be inflated again: {e}"))?;
+        inflated = out;
+        &inflated
+    } else {
+        file
+    };
+    let slice = bytes
+        .get(origin.offset as usize..end)
+        .ok_or("the file is shorter than when it was loaded (did it change?)")?;
+    let mut value: serde_json::Value = serde_json::from_slice(slice)
+        .or_else(|_| serde_json::from_slice(&scrub_control_characters(slice)))
+        .map_err(|e| format!("the record could not be read again: {e}"))?;
+    if let Some(inner) = value.get("CloudTrailEvent").and_then(|v| v.as_str()) {
+        if let Ok(v) = serde_json::from_str(inner) {
+            value = v;
+        }
+    }
+    serde_json::to_string_pretty(&value).map_err(|e| e.to_string())
+}
+
+/// The de-duplication key of a record with this `eventID` (to find it in the store).
+pub fn event_id_key(event_id: &str) -> u64 {
+    dedup_key(event_id, b"")
+}
+
 /// Replaces raw control characters with spaces (they are invalid inside JSON strings).
 fn scrub_control_characters(bytes: &[u8]) -> Vec<u8> {
     bytes
@@ -1241,6 +1277,21 @@ mod tests {
             dedup_key("", br#"{"a":"x y"}"#),
             dedup_key("", br#"{"a":"xy"}"#)
         );
+    }
+
+    #[test]
+    fn records_are_re_read_from_their_origin() {
+        use flate2::write::GzEncoder;
+        let mut store = crate::core::store::Store::new();
+        let mut e = GzEncoder::new(Vec::new(), flate2::Compression::default());
+        e.write_all(TWO.as_bytes()).unwrap();
+        let gz = e.finish().unwrap();
+        ingest_bytes(0, "f", &gz, &mut store);
+        let json = extract_record(&gz, store.origin[1]).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(v["eventName"], "B");
+        assert_eq!(v["x"], "a\"]}\\");
+        assert!(extract_record(b"short", store.origin[1]).is_err());
     }
 
     #[test]

@@ -3,8 +3,10 @@
 
 pub mod actor;
 pub mod demo;
+pub mod filter;
 pub mod ingest;
 pub mod query;
 pub mod record;
+pub mod route;
 pub mod store;
 pub mod time;

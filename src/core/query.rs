@@ -1,6 +1,7 @@
 //! Aggregations over the store: the overview tiles, counts per actor and per service, and
 //! the auto-binned timeline. Views read these; none of them touches JSON again.
 
+use crate::core::filter::{client_table, Client};
 use crate::core::record::{flags, service_name};
 use crate::core::store::{ActorId, Store, StrId, NONE, NO_TIME};
 use std::collections::HashMap;
@@ -33,17 +34,27 @@ fn distinct(column: &[StrId]) -> u64 {
     n
 }
 
-/// Computes the overview tiles.
-pub fn overview(store: &Store) -> Overview {
+/// Computes the overview tiles over the selected rows.
+pub fn overview(store: &Store, rows: &[u32]) -> Overview {
+    let pick = |col: &[u32]| -> Vec<u32> { rows.iter().map(|&r| col[r as usize]).collect() };
     let mut o = Overview {
-        events: store.len() as u64,
-        actors: distinct(&store.actor.iter().map(|a| a + 1).collect::<Vec<_>>()),
-        services: distinct(&store.event_source),
-        regions: distinct(&store.region),
-        errors: store.error_code.iter().filter(|&&e| e != NONE).count() as u64,
+        events: rows.len() as u64,
+        actors: distinct(
+            &rows
+                .iter()
+                .map(|&r| store.actor[r as usize] + 1)
+                .collect::<Vec<_>>(),
+        ),
+        services: distinct(&pick(&store.event_source)),
+        regions: distinct(&pick(&store.region)),
+        errors: rows
+            .iter()
+            .filter(|&&r| store.error_code[r as usize] != NONE)
+            .count() as u64,
         ..Overview::default()
     };
-    for (&t, &f) in store.time.iter().zip(&store.flags) {
+    for &r in rows {
+        let (t, f) = (store.time[r as usize], store.flags[r as usize]);
         if f & flags::INSIGHT != 0 {
             o.insights += 1;
         }
@@ -71,9 +82,10 @@ pub struct Row {
 }
 
 /// Events per actor, most active first; labels that collide across accounts show the account.
-pub fn by_actor(store: &Store) -> Vec<Row> {
+pub fn by_actor(store: &Store, rows: &[u32]) -> Vec<Row> {
     let mut counts = vec![(0u64, 0u64); store.actors.len()];
-    for (&a, &e) in store.actor.iter().zip(&store.error_code) {
+    for &r in rows {
+        let (a, e) = (store.actor[r as usize], store.error_code[r as usize]);
         let c = &mut counts[a as usize];
         c.0 += 1;
         if e != NONE {
@@ -111,30 +123,68 @@ pub fn by_actor(store: &Store) -> Vec<Row> {
 }
 
 /// Events per service (`eventSource`), most used first.
-pub fn by_service(store: &Store) -> Vec<Row> {
+pub fn by_service(store: &Store, rows: &[u32]) -> Vec<Row> {
+    by_column(store, rows, &store.event_source, service_name)
+}
+
+/// Events per distinct value of one interned column, most frequent first; `label` turns a
+/// value into what the table shows (the key column keeps the raw value).
+pub fn by_column(
+    store: &Store,
+    rows: &[u32],
+    column: &[StrId],
+    label: impl Fn(&str) -> String,
+) -> Vec<Row> {
     let mut counts: HashMap<StrId, (u64, u64)> = HashMap::new();
-    for (&s, &e) in store.event_source.iter().zip(&store.error_code) {
-        let c = counts.entry(s).or_default();
+    for &r in rows {
+        let c = counts.entry(column[r as usize]).or_default();
         c.0 += 1;
-        if e != NONE {
+        if store.error_code[r as usize] != NONE {
             c.1 += 1;
         }
     }
-    let mut rows: Vec<Row> = counts
+    let mut out: Vec<Row> = counts
         .into_iter()
         .map(|(s, (count, errors))| {
-            let source = store.strings.get(s);
+            let value = store.strings.get(s);
             Row {
-                label: service_name(source),
-                key: source.to_owned(),
-                detail: source.to_owned(),
+                label: label(value),
+                key: value.to_owned(),
+                detail: value.to_owned(),
                 count,
                 errors,
             }
         })
         .collect();
-    sort_rows(&mut rows);
-    rows
+    sort_rows(&mut out);
+    out
+}
+
+/// Events per client kind (console, CLI, SDK, Terraform, AWS service, other).
+pub fn by_client(store: &Store, rows: &[u32]) -> Vec<Row> {
+    let table = client_table(store);
+    let mut counts: HashMap<Client, (u64, u64)> = HashMap::new();
+    for &r in rows {
+        let c = counts
+            .entry(table[store.user_agent[r as usize] as usize])
+            .or_default();
+        c.0 += 1;
+        if store.error_code[r as usize] != NONE {
+            c.1 += 1;
+        }
+    }
+    let mut out: Vec<Row> = counts
+        .into_iter()
+        .map(|(c, (count, errors))| Row {
+            label: c.as_str().to_owned(),
+            key: c.as_str().to_owned(),
+            detail: c.as_str().to_owned(),
+            count,
+            errors,
+        })
+        .collect();
+    sort_rows(&mut out);
+    out
 }
 
 fn sort_rows(rows: &mut [Row]) {
@@ -151,6 +201,74 @@ pub fn top_n(rows: &[Row], n: usize) -> Vec<(String, u64)> {
     if rows.len() > n {
         let rest: u64 = rows[n..].iter().map(|r| r.count).sum();
         out.push((format!("{} others", rows.len() - n), rest));
+    }
+    out
+}
+
+/// Columns the event table sorts by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SortKey {
+    Time,
+    EventName,
+    Actor,
+    Service,
+    Region,
+    SourceIp,
+    Error,
+    Resource,
+}
+
+/// The rows ordered by a column (ties keep time order); strings sort alphabetically.
+pub fn sorted(store: &Store, rows: &[u32], key: SortKey, descending: bool) -> Vec<u32> {
+    let mut out = rows.to_vec();
+    // Rank every distinct string once, then sort rows by integer rank.
+    let string_rank = || {
+        let mut ids: Vec<StrId> = (0..store.strings.len() as StrId).collect();
+        ids.sort_by(|a, b| store.strings.get(*a).cmp(store.strings.get(*b)));
+        let mut rank = vec![0u32; ids.len()];
+        for (r, id) in ids.into_iter().enumerate() {
+            rank[id as usize] = r as u32;
+        }
+        rank
+    };
+    let by_column = |out: &mut Vec<u32>, col: &[StrId]| {
+        let rank = string_rank();
+        out.sort_by_key(|&r| (rank[col[r as usize] as usize], store.time[r as usize]));
+    };
+    match key {
+        SortKey::Time => out.sort_by_key(|&r| (store.time[r as usize], r)),
+        SortKey::EventName => by_column(&mut out, &store.event_name),
+        SortKey::Service => by_column(&mut out, &store.event_source),
+        SortKey::Region => by_column(&mut out, &store.region),
+        SortKey::SourceIp => by_column(&mut out, &store.source_ip),
+        SortKey::Error => by_column(&mut out, &store.error_code),
+        SortKey::Resource => {
+            let rank = string_rank();
+            out.sort_by_key(|&r| {
+                let first = store
+                    .resources(r as usize)
+                    .next()
+                    .map_or(0, |(n, _)| rank[n as usize]);
+                (first, store.time[r as usize])
+            });
+        }
+        SortKey::Actor => {
+            let mut ids: Vec<usize> = (0..store.actors.len()).collect();
+            ids.sort_by(|a, b| store.actors[*a].label.cmp(&store.actors[*b].label));
+            let mut rank = vec![0u32; ids.len()];
+            for (r, id) in ids.into_iter().enumerate() {
+                rank[id] = r as u32;
+            }
+            out.sort_by_key(|&r| {
+                (
+                    rank[store.actor[r as usize] as usize],
+                    store.time[r as usize],
+                )
+            });
+        }
+    }
+    if descending {
+        out.reverse();
     }
     out
 }
@@ -194,8 +312,8 @@ fn ceil_div(a: i64, b: i64) -> i64 {
 }
 
 /// The auto-binned timeline: the smallest readable bin width giving at most `max_bins` bins.
-pub fn timeline(store: &Store, max_bins: usize) -> Timeline {
-    let o = overview(store);
+pub fn timeline(store: &Store, rows: &[u32], max_bins: usize) -> Timeline {
+    let o = overview(store, rows);
     let (Some(first), Some(last)) = (o.first, o.last) else {
         return Timeline::default();
     };
@@ -214,7 +332,8 @@ pub fn timeline(store: &Store, max_bins: usize) -> Timeline {
         reads: vec![0; n],
         writes: vec![0; n],
     };
-    for (&time, &f) in store.time.iter().zip(&store.flags) {
+    for &r in rows {
+        let (time, f) = (store.time[r as usize], store.flags[r as usize]);
         if time == NO_TIME {
             continue;
         }
@@ -247,7 +366,8 @@ mod tests {
 
     #[test]
     fn overview_counts() {
-        let o = overview(&store(DOC));
+        let s = store(DOC);
+        let o = overview(&s, &s.all_rows());
         assert_eq!(
             (
                 o.events,
@@ -264,7 +384,8 @@ mod tests {
 
     #[test]
     fn actors_with_colliding_names_show_account() {
-        let rows = by_actor(&store(DOC));
+        let s = store(DOC);
+        let rows = by_actor(&s, &s.all_rows());
         let labels: Vec<_> = rows.iter().map(|r| r.label.as_str()).collect();
         assert!(labels.contains(&"alice · 1") && labels.contains(&"alice · 2"));
         assert!(labels.contains(&"root (1)"));
@@ -272,7 +393,8 @@ mod tests {
 
     #[test]
     fn services_and_top_n() {
-        let rows = by_service(&store(DOC));
+        let s = store(DOC);
+        let rows = by_service(&s, &s.all_rows());
         assert_eq!(rows[0].label, "EC2");
         assert_eq!(rows[0].count, 2);
         assert_eq!(
@@ -282,8 +404,20 @@ mod tests {
     }
 
     #[test]
+    fn sorting() {
+        let s = store(DOC);
+        let all = s.all_rows();
+        assert_eq!(sorted(&s, &all, SortKey::Time, false), [2, 0, 1]);
+        assert_eq!(sorted(&s, &all, SortKey::Time, true), [1, 0, 2]);
+        assert_eq!(sorted(&s, &all, SortKey::EventName, false), [1, 2, 0]);
+        assert_eq!(sorted(&s, &all, SortKey::Service, false)[2], 2);
+        assert_eq!(sorted(&s, &all, SortKey::Actor, false)[2], 2);
+    }
+
+    #[test]
     fn timeline_bins_reads_and_writes() {
-        let t = timeline(&store(DOC), 60);
+        let s = store(DOC);
+        let t = timeline(&s, &s.all_rows(), 60);
         assert_eq!(t.bin, 60);
         assert_eq!(t.reads.iter().sum::<u64>(), 1);
         assert_eq!(t.writes.iter().sum::<u64>(), 1);

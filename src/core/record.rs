@@ -187,9 +187,204 @@ pub struct RawRecord<'a> {
     pub event_category: Text<'a>,
     #[serde(borrow)]
     pub recipient_account_id: Text<'a>,
+    #[serde(borrow)]
+    pub resources: List<RawResource<'a>>,
+    #[serde(borrow)]
+    pub request_parameters: Obj<RawRequestParameters<'a>>,
+}
+
+/// A JSON array read leniently: elements that are not objects, or a non-array, are skipped.
+#[derive(Debug, Clone, PartialEq)]
+pub struct List<T>(pub Vec<T>);
+
+impl<T> Default for List<T> {
+    fn default() -> Self {
+        List(Vec::new())
+    }
+}
+
+impl<'de, T: Deserialize<'de>> Deserialize<'de> for List<T> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_any(ListVisitor(PhantomData))
+    }
+}
+
+struct ListVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Deserialize<'de>> Visitor<'de> for ListVisitor<T> {
+    type Value = List<T>;
+    fn expecting(&self, f: &mut fmt::Formatter) -> fmt::Result {
+        f.write_str("any JSON value")
+    }
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        let mut out = Vec::new();
+        while let Some(Obj(item)) = seq.next_element::<Obj<T>>()? {
+            out.extend(item);
+        }
+        Ok(List(out))
+    }
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<IgnoredAny, IgnoredAny>()?.is_some() {}
+        Ok(List(Vec::new()))
+    }
+    fn visit_bool<E: de::Error>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(List(Vec::new()))
+    }
+    fn visit_i64<E: de::Error>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(List(Vec::new()))
+    }
+    fn visit_u64<E: de::Error>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(List(Vec::new()))
+    }
+    fn visit_f64<E: de::Error>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(List(Vec::new()))
+    }
+    fn visit_str<E: de::Error>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(List(Vec::new()))
+    }
+    fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+        Ok(List(Vec::new()))
+    }
+}
+
+/// One entry of `resources[]`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawResource<'a> {
+    #[serde(borrow, rename = "ARN")]
+    pub arn: Text<'a>,
+    #[serde(borrow, rename = "type")]
+    pub kind: Text<'a>,
+}
+
+fn push_resource<'s>(out: &mut Vec<(&'s str, &'s str)>, name: Option<&'s str>, kind: &'s str) {
+    if let Some(n) = name {
+        if !out.iter().any(|(x, _)| *x == n) {
+            out.push((n, kind));
+        }
+    }
+}
+
+/// `{"items": [...]}`, as EC2 wraps lists.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RawItems<'a> {
+    #[serde(borrow)]
+    pub items: List<RawNamed<'a>>,
+}
+
+/// An item of an EC2 list that names a resource.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RawNamed<'a> {
+    #[serde(borrow)]
+    pub instance_id: Text<'a>,
+    #[serde(borrow)]
+    pub resource_id: Text<'a>,
+}
+
+/// The request parameters that usually name the resource acted on.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default, rename_all = "camelCase")]
+pub struct RawRequestParameters<'a> {
+    #[serde(borrow)]
+    pub bucket_name: Text<'a>,
+    #[serde(borrow)]
+    pub instance_id: Text<'a>,
+    #[serde(borrow)]
+    pub instances_set: Obj<RawItems<'a>>,
+    #[serde(borrow)]
+    pub resources_set: Obj<RawItems<'a>>,
+    #[serde(borrow)]
+    pub role_name: Text<'a>,
+    #[serde(borrow)]
+    pub user_name: Text<'a>,
+    #[serde(borrow)]
+    pub group_name: Text<'a>,
+    #[serde(borrow)]
+    pub policy_arn: Text<'a>,
+    #[serde(borrow)]
+    pub function_name: Text<'a>,
+    #[serde(borrow)]
+    pub table_name: Text<'a>,
+    #[serde(borrow)]
+    pub key_id: Text<'a>,
+    #[serde(borrow)]
+    pub group_id: Text<'a>,
+    #[serde(borrow)]
+    pub snapshot_id: Text<'a>,
+    #[serde(borrow)]
+    pub image_id: Text<'a>,
+    #[serde(borrow)]
+    pub key_name: Text<'a>,
+    #[serde(borrow)]
+    pub secret_id: Text<'a>,
+    #[serde(borrow)]
+    pub queue_url: Text<'a>,
+    #[serde(borrow)]
+    pub topic_arn: Text<'a>,
+    #[serde(borrow)]
+    pub detector_id: Text<'a>,
+    #[serde(borrow, rename = "dBInstanceIdentifier")]
+    pub db_instance_identifier: Text<'a>,
+    #[serde(borrow)]
+    pub stack_name: Text<'a>,
+    #[serde(borrow)]
+    pub log_group_name: Text<'a>,
+    #[serde(borrow)]
+    pub trail_name_list: Text<'a>,
+    /// `name` is used by CloudTrail (trail ARN), SSM (parameter) and others.
+    #[serde(borrow)]
+    pub name: Text<'a>,
 }
 
 impl RawRecord<'_> {
+    /// The resources the event names: `resources[]` ARNs (with their types), then the
+    /// usual request parameters; de-duplicated, in that order.
+    pub fn resource_names(&self) -> Vec<(&str, &str)> {
+        let mut out: Vec<(&str, &str)> = Vec::new();
+        for r in &self.resources.0 {
+            push_resource(&mut out, r.arn.str(), r.kind.str().unwrap_or(""));
+        }
+        if let Some(p) = self.request_parameters.get() {
+            push_resource(&mut out, p.bucket_name.str(), "AWS::S3::Bucket");
+            push_resource(&mut out, p.instance_id.str(), "AWS::EC2::Instance");
+            for set in [p.instances_set.get(), p.resources_set.get()]
+                .into_iter()
+                .flatten()
+            {
+                for item in &set.items.0 {
+                    push_resource(&mut out, item.instance_id.str(), "AWS::EC2::Instance");
+                    push_resource(&mut out, item.resource_id.str(), "");
+                }
+            }
+            push_resource(&mut out, p.role_name.str(), "AWS::IAM::Role");
+            push_resource(&mut out, p.user_name.str(), "AWS::IAM::User");
+            push_resource(&mut out, p.group_name.str(), "AWS::IAM::Group");
+            push_resource(&mut out, p.policy_arn.str(), "AWS::IAM::Policy");
+            push_resource(&mut out, p.function_name.str(), "AWS::Lambda::Function");
+            push_resource(&mut out, p.table_name.str(), "AWS::DynamoDB::Table");
+            push_resource(&mut out, p.key_id.str(), "AWS::KMS::Key");
+            push_resource(&mut out, p.group_id.str(), "AWS::EC2::SecurityGroup");
+            push_resource(&mut out, p.snapshot_id.str(), "AWS::EC2::Snapshot");
+            push_resource(&mut out, p.image_id.str(), "AWS::EC2::Image");
+            push_resource(&mut out, p.key_name.str(), "AWS::EC2::KeyPair");
+            push_resource(&mut out, p.secret_id.str(), "AWS::SecretsManager::Secret");
+            push_resource(&mut out, p.queue_url.str(), "AWS::SQS::Queue");
+            push_resource(&mut out, p.topic_arn.str(), "AWS::SNS::Topic");
+            push_resource(&mut out, p.detector_id.str(), "AWS::GuardDuty::Detector");
+            push_resource(
+                &mut out,
+                p.db_instance_identifier.str(),
+                "AWS::RDS::DBInstance",
+            );
+            push_resource(&mut out, p.stack_name.str(), "AWS::CloudFormation::Stack");
+            push_resource(&mut out, p.log_group_name.str(), "AWS::Logs::LogGroup");
+            push_resource(&mut out, p.name.str(), "");
+        }
+        out
+    }
+
     /// Whether the object carries any field that only a CloudTrail record has.
     pub fn looks_like_cloudtrail(&self) -> bool {
         self.event_version.present
@@ -230,6 +425,8 @@ pub struct Event<'a> {
     pub flags: u8,
     /// The raw `userIdentity`, resolved into an actor only when the store meets it first.
     pub user_identity: Option<&'a RawIdentity<'a>>,
+    /// Resource names (ARN or name) with their type where known.
+    pub resources: Vec<(&'a str, &'a str)>,
 }
 
 impl<'a> Event<'a> {
@@ -276,6 +473,7 @@ impl<'a> Event<'a> {
             event_id: s(&raw.event_id),
             flags,
             user_identity: raw.user_identity.get(),
+            resources: raw.resource_names(),
         }
     }
 

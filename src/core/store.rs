@@ -8,7 +8,8 @@
 use crate::core::actor::Identity;
 use crate::core::ingest::{EventSink, Origin};
 use crate::core::record::Event;
-use std::collections::{HashMap, HashSet};
+use std::collections::hash_map::Entry;
+use std::collections::HashMap;
 use std::sync::Arc;
 
 /// Id of an interned string; [`NONE`] is the empty string (field absent).
@@ -80,7 +81,8 @@ pub struct Store {
     actor_ids: HashMap<String, ActorId>,
     /// Raw-identity hash → actor, so an identity is resolved once, not once per event.
     actor_by_hash: HashMap<u64, ActorId>,
-    seen: HashSet<u64>,
+    /// De-duplication key → row, which also finds an event by its `eventID`.
+    seen: HashMap<u64, u32>,
     /// Unix seconds; `i64::MIN` when the time is unknown.
     pub time: Vec<i64>,
     pub actor: Vec<ActorId>,
@@ -94,6 +96,11 @@ pub struct Store {
     pub access_key: Vec<StrId>,
     pub flags: Vec<u8>,
     pub origin: Vec<Origin>,
+    /// Resources of event `i` are `res_name[res_start[i]..res_start[i + 1]]` (one extra
+    /// entry at the end), with their types in `res_type`.
+    pub res_start: Vec<u32>,
+    pub res_name: Vec<StrId>,
+    pub res_type: Vec<StrId>,
 }
 
 /// The time value stored for events whose `eventTime` could not be read.
@@ -113,6 +120,27 @@ impl Store {
     /// Whether no event is loaded.
     pub fn is_empty(&self) -> bool {
         self.time.is_empty()
+    }
+
+    /// Every row, in load order: the selection with no filter.
+    pub fn all_rows(&self) -> Vec<u32> {
+        (0..self.len() as u32).collect()
+    }
+
+    /// The row of the event with this `eventID`, if loaded.
+    pub fn row_of_event_id(&self, event_id: &str) -> Option<u32> {
+        self.seen
+            .get(&crate::core::ingest::event_id_key(event_id))
+            .copied()
+    }
+
+    /// The resources (name, type) of row `i`.
+    pub fn resources(&self, i: usize) -> impl Iterator<Item = (StrId, StrId)> + '_ {
+        let (a, b) = match (self.res_start.get(i), self.res_start.get(i + 1)) {
+            (Some(&a), Some(&b)) => (a as usize, b as usize),
+            _ => (0, 0),
+        };
+        (a..b).map(|k| (self.res_name[k], self.res_type[k]))
     }
 
     /// Registers a source file and returns its number for [`Origin::file`].
@@ -151,8 +179,12 @@ impl Store {
 
 impl EventSink for Store {
     fn push(&mut self, e: &Event<'_>, dedup_key: u64, origin: Origin) -> bool {
-        if !self.seen.insert(dedup_key) {
-            return false;
+        let row = u32::try_from(self.time.len()).unwrap_or(u32::MAX);
+        match self.seen.entry(dedup_key) {
+            Entry::Occupied(_) => return false,
+            Entry::Vacant(slot) => {
+                slot.insert(row);
+            }
         }
         let actor = self.actor_id(e);
         let s = &mut self.strings;
@@ -168,6 +200,15 @@ impl EventSink for Store {
         self.access_key.push(s.intern(e.access_key));
         self.flags.push(e.flags);
         self.origin.push(origin);
+        if self.res_start.is_empty() {
+            self.res_start.push(0);
+        }
+        for (name, kind) in &e.resources {
+            self.res_name.push(self.strings.intern(name));
+            self.res_type.push(self.strings.intern(kind));
+        }
+        self.res_start
+            .push(u32::try_from(self.res_name.len()).unwrap_or(u32::MAX));
         true
     }
 }

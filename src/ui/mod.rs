@@ -1,6 +1,7 @@
 //! Leptos components: they read [`state::AppState`], render, and dispatch loads. No
 //! business logic lives here; numbers come from `core::query`, drawings from `chart`.
 
+mod investigate;
 mod overview;
 pub mod state;
 
@@ -77,6 +78,13 @@ pub fn load_demo(state: AppState) {
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
+    // The hash is the source of truth for the view and filters.
+    let _listener = window_event_listener(leptos::ev::hashchange, move |_| {
+        let route = crate::core::route::parse(&state::current_hash());
+        if state.route.with_untracked(|r| *r != route) {
+            state.route.set(route);
+        }
+    });
     if web_sys::window()
         .and_then(|w| w.location().hash().ok())
         .is_some_and(|h| h == "#demo" || h == "#/demo")
@@ -95,7 +103,16 @@ pub fn App() -> impl IntoView {
             <Loader/>
             <LoadProgress/>
             <Problems/>
+            <Show when=move || state.phase.get() != Phase::Empty>
+                <investigate::FilterBar/>
+                <investigate::ListPage/>
+                <investigate::ActorPanel/>
+            </Show>
             <overview::Overview/>
+            <Show when=move || state.phase.get() != Phase::Empty>
+                <investigate::EventTable/>
+                <investigate::EventDetail/>
+            </Show>
         </div>
     }
 }

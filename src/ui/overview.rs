@@ -1,15 +1,26 @@
-//! The overview: tiles, the three charts, and a complete table behind each chart.
+//! The overview: tiles, the charts, and a complete table behind each chart, all over the
+//! events that pass the current filters. Clicking a bar or a table row adds its filter.
 
 use super::state::{AppState, Phase};
 use crate::chart::{self, thousands};
+use crate::core::filter::{Client, ErrorFilter, Filter, IpPattern};
 use crate::core::query::{self, Overview, Row, Timeline};
+use crate::core::store::Store;
 use crate::core::time::{format_minute, format_time};
 use leptos::prelude::*;
 
 /// Bars shown in the actor and service charts before the rest fold into "others".
 const TOP_N: usize = 12;
+/// Bars in the smaller breakdown charts.
+const TOP_SMALL: usize = 8;
 /// The most bins the timeline is split into.
 const MAX_BINS: usize = 96;
+/// Width of every bar chart's SVG (its height depends on the number of bars).
+const BAR_WIDTH: u32 = 640;
+/// Width of the smaller breakdown charts' SVG.
+const SMALL_BAR_WIDTH: u32 = 400;
+/// Size of the timeline's SVG.
+const TIMELINE_SIZE: (u32, u32) = (900, 260);
 
 /// `1536` → `1.5 KB`.
 pub fn bytes(n: u64) -> String {
@@ -27,38 +38,110 @@ pub fn bytes(n: u64) -> String {
     }
 }
 
-/// Tiles, charts and tables for everything loaded.
+/// How a click on a breakdown row narrows the filter.
+#[derive(Clone, Copy)]
+pub enum Pick {
+    Actor,
+    Service,
+    Region,
+    Error,
+    Client,
+    Ip,
+    EventName,
+}
+
+impl Pick {
+    /// Sets the filter for the row with this key.
+    pub fn apply(self, f: &mut Filter, key: &str) {
+        match self {
+            Pick::Actor => f.actor = Some(key.to_owned()),
+            Pick::Service => f.service = Some(key.to_owned()),
+            Pick::Region => f.region = Some(key.to_owned()),
+            Pick::Error => {
+                f.error = Some(if key.is_empty() {
+                    ErrorFilter::None
+                } else {
+                    ErrorFilter::Code(key.to_owned())
+                })
+            }
+            Pick::Client => f.client = Client::parse(key),
+            Pick::Ip => f.ip = IpPattern::parse(key),
+            Pick::EventName => {
+                f.event_name = Some(crate::core::filter::NamePattern(key.to_owned()))
+            }
+        }
+    }
+}
+
+/// A memo over the store and the current selection.
+fn derive<T: PartialEq + Send + Sync + 'static>(
+    state: AppState,
+    f: impl Fn(&Store, &[u32]) -> T + Send + Sync + 'static,
+) -> Memo<T> {
+    Memo::new(move |_| {
+        state.version.track();
+        state
+            .selection
+            .with(|rows| state.store.with_value(|s| f(s, rows)))
+    })
+}
+
+/// Tiles, charts and tables for the filtered events.
 #[component]
 pub fn Overview() -> impl IntoView {
     let state = expect_context::<AppState>();
-    // ---- Derived data: recomputed when the store changes (version bump). ----
-    let overview = Memo::new(move |_| {
-        state.version.track();
-        state.store.with_value(query::overview)
+    // ---- Derived data: recomputed when the store or the selection changes. ----
+    let overview = derive(state, query::overview);
+    let actors = derive(state, query::by_actor);
+    let services = derive(state, query::by_service);
+    let timeline = derive(state, |s, r| query::timeline(s, r, MAX_BINS));
+    let regions = derive(state, |s, r| {
+        query::by_column(s, r, &s.region, str::to_owned)
     });
-    let actors = Memo::new(move |_| {
-        state.version.track();
-        state.store.with_value(query::by_actor)
+    let errors = derive(state, |s, r| {
+        query::by_column(s, r, &s.error_code, |e| {
+            if e.is_empty() {
+                "(no error)".to_owned()
+            } else {
+                e.to_owned()
+            }
+        })
     });
-    let services = Memo::new(move |_| {
-        state.version.track();
-        state.store.with_value(query::by_service)
+    let clients = derive(state, query::by_client);
+    let ips = derive(state, |s, r| {
+        query::by_column(s, r, &s.source_ip, str::to_owned)
     });
-    let timeline = Memo::new(move |_| {
-        state.version.track();
-        state.store.with_value(|s| query::timeline(s, MAX_BINS))
+    let names = derive(state, |s, r| {
+        query::by_column(s, r, &s.event_name, str::to_owned)
     });
     let has_data = move || overview.with(|o| o.events > 0) || state.phase.get() == Phase::Ready;
 
     // ---- Charts: drawn to SVG by plotters; text in them is escaped by the backend. ----
-    let actor_svg =
-        Memo::new(move |_| actors.with(|rows| bar_svg(&query::top_n(rows, TOP_N), chart::BAR)));
-    let service_svg =
-        Memo::new(move |_| services.with(|rows| bar_svg(&query::top_n(rows, TOP_N), chart::READ)));
     let timeline_svg = Memo::new(move |_| {
-        timeline
-            .with(|t| chart::to_svg(900, 260, |a| chart::timeline_chart(a, t)).unwrap_or_default())
+        timeline.with(|t| {
+            chart::to_svg(TIMELINE_SIZE.0, TIMELINE_SIZE.1, |a| {
+                chart::timeline_chart(a, t)
+            })
+            .unwrap_or_default()
+        })
     });
+    let on_timeline_click = move |ev: web_sys::MouseEvent| {
+        let Some(x) = svg_fraction_x(&ev) else { return };
+        timeline.with_untracked(|t| {
+            let n = t.reads.len();
+            // The plot area starts after the y label area (56) and the margin (8).
+            let plot = (x * TIMELINE_SIZE.0 as f64 - 64.0) / (TIMELINE_SIZE.0 as f64 - 72.0);
+            if n == 0 || !(0.0..1.0).contains(&plot) {
+                return;
+            }
+            let i = (plot * n as f64) as usize;
+            let (from, to) = (t.bin_start(i), t.bin_start(i + 1) - 1);
+            state.update_filter(|f| {
+                f.from = Some(from);
+                f.to = Some(to);
+            });
+        });
+    };
 
     view! {
         <Show when=has_data>
@@ -83,42 +166,58 @@ pub fn Overview() -> impl IntoView {
             </section>
             <LoadNotes overview=overview/>
             <div class="tg-grid">
-                <section class="tg-card" data-testid="chart-actors">
-                    <h2>"Events per actor"</h2>
-                    <div class="tg-chart" inner_html=move || actor_svg.get()></div>
-                    <details class="tg-table-toggle">
-                        <summary>{move || format!("Table: all {} actors", actors.with(Vec::len))}</summary>
-                        <RowTable testid="table-actors" first="Actor" rows=actors selectable=true/>
-                    </details>
-                </section>
-                <section class="tg-card" data-testid="chart-services">
-                    <h2>"Events per service"</h2>
-                    <div class="tg-chart" inner_html=move || service_svg.get()></div>
-                    <details class="tg-table-toggle">
-                        <summary>{move || format!("Table: all {} services", services.with(Vec::len))}</summary>
-                        <RowTable testid="table-services" first="Service" rows=services selectable=false/>
-                    </details>
-                </section>
+                <BarCard title="Events per actor" testid="chart-actors" table="table-actors" first="Actor" rows=actors top=TOP_N pick=Pick::Actor color=chart::BAR/>
+                <BarCard title="Events per service" testid="chart-services" table="table-services" first="Service" rows=services top=TOP_N pick=Pick::Service color=chart::READ/>
             </div>
-            <ActorDetail/>
             <section class="tg-card" data-testid="chart-timeline">
                 <h2>
                     "Events over time "
                     <span class="tg-legend"><i class="tg-legend__write"></i>"writes "<i class="tg-legend__read"></i>"reads"</span>
+                    <span class="tg-hint">"click a bar to zoom to it"</span>
                 </h2>
-                <div class="tg-chart tg-chart--wide" inner_html=move || timeline_svg.get()></div>
+                <div class="tg-chart tg-chart--wide tg-chart--clickable" inner_html=move || timeline_svg.get() on:click=on_timeline_click></div>
                 <details class="tg-table-toggle">
                     <summary>{move || timeline.with(|t| format!("Table: {} bins of {}", t.reads.len(), bin_name(t.bin)))}</summary>
                     <TimelineTable timeline=timeline/>
                 </details>
             </section>
+            <div class="tg-grid tg-grid--small">
+                <BarCard title="Regions" testid="chart-regions" table="table-regions" first="Region" rows=regions top=TOP_SMALL pick=Pick::Region color=chart::BAR/>
+                <BarCard title="Error codes" testid="chart-errors" table="table-errors" first="Error code" rows=errors top=TOP_SMALL pick=Pick::Error color=chart::WRITE/>
+                <BarCard title="Clients" testid="chart-clients" table="table-clients" first="Client" rows=clients top=TOP_SMALL pick=Pick::Client color=chart::READ/>
+                <BarCard title="Top source IPs" testid="chart-ips" table="table-ips" first="Source IP" rows=ips top=TOP_SMALL pick=Pick::Ip color=chart::BAR/>
+                <BarCard title="Event names" testid="chart-event-names" table="table-event-names" first="Event name" rows=names top=TOP_SMALL pick=Pick::EventName color=chart::READ/>
+            </div>
         </Show>
     }
 }
 
-fn bar_svg(bars: &[(String, u64)], color: plotters::style::RGBColor) -> String {
-    let height = 40 + 26 * bars.len().max(1) as u32;
-    chart::to_svg(640, height, |a| chart::bar_chart(a, bars, color)).unwrap_or_default()
+/// Where a click fell across the element, as a fraction of its width.
+fn svg_fraction_x(ev: &web_sys::MouseEvent) -> Option<f64> {
+    let el = event_target::<web_sys::Element>(ev);
+    let el = el.closest(".tg-chart").ok()??;
+    let rect = el.get_bounding_client_rect();
+    (rect.width() > 0.0).then(|| (f64::from(ev.client_x()) - rect.left()) / rect.width())
+}
+
+/// Where a click fell down the element's SVG, in SVG units, given the SVG's height.
+fn svg_y(ev: &web_sys::MouseEvent, svg_height: u32) -> Option<f64> {
+    let el = event_target::<web_sys::Element>(ev);
+    let svg = el.closest("svg").ok()??;
+    let rect = svg.get_bounding_client_rect();
+    (rect.height() > 0.0)
+        .then(|| (f64::from(ev.client_y()) - rect.top()) * f64::from(svg_height) / rect.height())
+}
+
+fn bar_height(bars: usize) -> u32 {
+    40 + 26 * bars.max(1) as u32
+}
+
+fn bar_svg(bars: &[(String, u64)], width: u32, color: plotters::style::RGBColor) -> String {
+    chart::to_svg(width, bar_height(bars.len()), |a| {
+        chart::bar_chart(a, bars, color)
+    })
+    .unwrap_or_default()
 }
 
 fn bin_name(secs: i64) -> String {
@@ -127,6 +226,60 @@ fn bin_name(secs: i64) -> String {
         s if s % 3600 == 0 => format!("{} hour(s)", s / 3600),
         s if s % 60 == 0 => format!("{} minutes", s / 60),
         s => format!("{s} seconds"),
+    }
+}
+
+/// A bar chart of the top rows, clickable, with the complete table behind it.
+#[component]
+fn BarCard(
+    /// The card's heading.
+    title: &'static str,
+    /// `data-testid` of the card.
+    testid: &'static str,
+    /// `data-testid` of the table.
+    table: &'static str,
+    /// Header of the table's first column.
+    first: &'static str,
+    rows: Memo<Vec<Row>>,
+    /// Bars before the rest fold into "others".
+    top: usize,
+    /// The filter a click adds.
+    pick: Pick,
+    color: plotters::style::RGBColor,
+) -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let bars = Memo::new(move |_| rows.with(|r| query::top_n(r, top)));
+    // Small cards get a narrower drawing so their text stays legible when scaled.
+    let width = if top > TOP_SMALL {
+        BAR_WIDTH
+    } else {
+        SMALL_BAR_WIDTH
+    };
+    let svg = Memo::new(move |_| bars.with(|b| bar_svg(b, width, color)));
+    let on_click = move |ev: web_sys::MouseEvent| {
+        let n = bars.with_untracked(Vec::len);
+        let Some(y) = svg_y(&ev, bar_height(n)) else {
+            return;
+        };
+        // Plot area: top margin 8, bottom margin 8 plus the x label area 24.
+        let plot_height = f64::from(bar_height(n)) - 40.0;
+        let i = ((y - 8.0) / plot_height * n as f64).floor();
+        if i < 0.0 || i as usize >= n.min(top) {
+            return;
+        }
+        if let Some(key) = rows.with_untracked(|r| r.get(i as usize).map(|r| r.key.clone())) {
+            state.update_filter(|f| pick.apply(f, &key));
+        }
+    };
+    view! {
+        <section class="tg-card" data-testid=testid>
+            <h2>{title}</h2>
+            <div class="tg-chart tg-chart--clickable" inner_html=move || svg.get() on:click=on_click></div>
+            <details class="tg-table-toggle">
+                <summary>{move || format!("Table: all {} rows", rows.with(Vec::len))}</summary>
+                <RowTable testid=table first=first rows=rows pick=pick/>
+            </details>
+        </section>
     }
 }
 
@@ -182,16 +335,17 @@ fn LoadNotes(overview: Memo<Overview>) -> impl IntoView {
     }
 }
 
-/// A complete table of rows: label, count, errors, and the key behind the label.
+/// A complete table of rows: label, count, errors, and the key behind the label. Clicking
+/// a row adds its filter; actor rows also carry the full identity as hover text.
 #[component]
-fn RowTable(
+pub fn RowTable(
     /// The `data-testid` of the table.
     testid: &'static str,
     /// Header of the first column.
     first: &'static str,
     rows: Memo<Vec<Row>>,
-    /// Whether clicking a row shows that actor's identity.
-    selectable: bool,
+    /// The filter a click adds.
+    pick: Pick,
 ) -> impl IntoView {
     let state = expect_context::<AppState>();
     view! {
@@ -201,12 +355,13 @@ fn RowTable(
                 {move || rows.get().into_iter().map(|r| {
                     let key = r.key.clone();
                     let on_click = move |_| {
-                        if selectable {
+                        if matches!(pick, Pick::Actor) {
                             state.selected_actor.set(Some(key.clone()));
                         }
+                        state.update_filter(|f| pick.apply(f, &key));
                     };
                     view! {
-                        <tr title=r.detail class:tg-row--clickable=selectable on:click=on_click>
+                        <tr title=r.detail class="tg-row--clickable" on:click=on_click>
                             <td>{r.label}</td>
                             <td class="tg-num">{r.count}</td>
                             <td class="tg-num">{r.errors}</td>
@@ -239,42 +394,5 @@ fn TimelineTable(timeline: Memo<Timeline>) -> impl IntoView {
                 }).collect_view())}
             </tbody>
         </table>
-    }
-}
-
-/// The full identity of the actor picked in the table.
-#[component]
-fn ActorDetail() -> impl IntoView {
-    let state = expect_context::<AppState>();
-    let identity = move || {
-        let key = state.selected_actor.get()?;
-        state
-            .store
-            .with_value(|s| s.actors.iter().find(|a| a.key == key).cloned())
-    };
-    view! {
-        {move || identity().map(|a| {
-            let fields: Vec<(&str, String)> = vec![
-                ("Type", a.kind_name.clone()),
-                ("Account", a.account.clone()),
-                ("ARN", a.arn.clone()),
-                ("Principal ID", a.principal_id.clone()),
-                ("Session issuer", a.issuer_arn.clone()),
-                ("Invoked by", a.invoked_by.clone()),
-                ("Identity provider", a.identity_provider.clone()),
-                ("Cross-account", if a.cross_account { "yes".to_owned() } else { String::new() }),
-            ];
-            view! {
-                <section class="tg-card tg-detail" data-testid="actor-detail">
-                    <h2>{a.label.clone()}</h2>
-                    <dl>
-                        {fields.into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| view! {
-                            <dt>{k}</dt><dd>{v}</dd>
-                        }).collect_view()}
-                    </dl>
-                    <button class="tg-button" on:click=move |_| state.selected_actor.set(None)>"Close"</button>
-                </section>
-            }
-        })}
     }
 }

@@ -1,7 +1,9 @@
 //! Application state: the store and the signals views read. Loading writes here through
 //! [`LoadTarget`]; views only read.
 
+use crate::core::filter::{select, Filter};
 use crate::core::ingest::{FileReport, Problem};
+use crate::core::route::{self, Route, View};
 use crate::core::store::Store;
 use crate::web::load::{LoadTarget, Progress};
 use crate::web::now_ms;
@@ -55,23 +57,60 @@ pub struct AppState {
     pub cancel: RwSignal<bool>,
     /// The actor whose identity is shown in detail (its key).
     pub selected_actor: RwSignal<Option<String>>,
+    /// The page and filters, parsed from the location hash (the hash is the source of truth).
+    pub route: RwSignal<Route>,
+    /// Rows passing the current filters, in load order.
+    pub selection: Memo<Vec<u32>>,
+    /// The event whose full record is shown (a store row).
+    pub selected_event: RwSignal<Option<u32>>,
     last_refresh: StoredValue<f64>,
 }
 
 impl AppState {
     /// A fresh, empty state.
     pub fn new() -> Self {
+        let store = StoredValue::new(Store::new());
+        let version = RwSignal::new(0u64);
+        let route = RwSignal::new(route::parse(&current_hash()));
+        let selection = Memo::new(move |_| {
+            version.track();
+            let filter = route.with(|r| r.filter.clone());
+            store.with_value(|s| select(s, &filter))
+        });
         AppState {
-            store: StoredValue::new(Store::new()),
-            version: RwSignal::new(0),
+            store,
+            version,
             phase: RwSignal::new(Phase::Empty),
             progress: RwSignal::new(Progress::default()),
             summary: RwSignal::new(LoadSummary::default()),
             problems: RwSignal::new(Vec::new()),
             cancel: RwSignal::new(false),
             selected_actor: RwSignal::new(None),
+            route,
+            selection,
+            selected_event: RwSignal::new(None),
             last_refresh: StoredValue::new(0.0),
         }
+    }
+
+    /// Goes to a view with filters by setting the location hash (the `hashchange`
+    /// listener then updates [`AppState::route`]).
+    pub fn navigate(&self, view: &View, filter: &Filter) {
+        let hash = route::to_hash(view, filter);
+        if let Some(w) = web_sys::window() {
+            let _ = w.location().set_hash(&hash);
+        }
+        // Also update now: setting the same hash fires no event.
+        self.route.set(route::parse(&hash));
+    }
+
+    /// Changes the current filters, keeping the view.
+    pub fn update_filter(&self, change: impl FnOnce(&mut Filter)) {
+        let (view, mut filter) = self
+            .route
+            .with_untracked(|r| (r.view.clone(), r.filter.clone()));
+        change(&mut filter);
+        self.navigate(&view, &filter);
     }
 
     /// Marks the store changed so views redraw.
@@ -79,6 +118,13 @@ impl AppState {
         self.last_refresh.set_value(now_ms());
         self.version.update(|v| *v += 1);
     }
+}
+
+/// The location hash, or "" outside a browser window.
+pub fn current_hash() -> String {
+    web_sys::window()
+        .and_then(|w| w.location().hash().ok())
+        .unwrap_or_default()
 }
 
 impl Default for AppState {

@@ -16,6 +16,56 @@ pub enum Source {
     Memory { path: String, bytes: Vec<u8> },
 }
 
+thread_local! {
+    /// Every loaded source by file number, so a record can be re-read on demand.
+    static SOURCES: std::cell::RefCell<Vec<Option<Source>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Keeps a loaded source for later re-reading.
+pub fn keep(file: u32, source: Source) {
+    SOURCES.with(|s| {
+        let mut s = s.borrow_mut();
+        let i = file as usize;
+        if s.len() <= i {
+            s.resize_with(i + 1, || None);
+        }
+        s[i] = Some(source);
+    });
+}
+
+/// A handle on a kept source (a cheap copy for files; a copy of the bytes otherwise).
+pub fn kept(file: u32) -> Option<Source> {
+    SOURCES.with(|s| {
+        s.borrow().get(file as usize).and_then(|x| {
+            x.as_ref().map(|src| match src {
+                Source::File { path, file } => Source::File {
+                    path: path.clone(),
+                    file: file.clone(),
+                },
+                Source::Memory { path, bytes } => Source::Memory {
+                    path: path.clone(),
+                    bytes: bytes.clone(),
+                },
+            })
+        })
+    })
+}
+
+/// Re-reads one record of a kept source as pretty JSON.
+pub async fn read_record(origin: crate::core::ingest::Origin) -> Result<String, String> {
+    let source = kept(origin.file).ok_or("the file of this event is no longer available")?;
+    let bytes = match source {
+        Source::Memory { bytes, .. } => bytes,
+        Source::File { file, .. } => {
+            let buf = JsFuture::from(file.array_buffer())
+                .await
+                .map_err(|e| format!("the file could not be read again: {}", js_error(&e)))?;
+            js_sys::Uint8Array::new(&buf).to_vec()
+        }
+    };
+    crate::core::ingest::extract_record(&bytes, origin)
+}
+
 impl Source {
     /// The path shown in reports (relative path inside a dropped folder where known).
     pub fn path(&self) -> &str {

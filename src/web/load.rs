@@ -112,6 +112,7 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) {
             }
             target.file_done(report);
         }
+        super::files::keep(file_no, source);
         p.files_done += 1;
     }
     target.with_store(&mut |s| p.events = s.len());

@@ -1,0 +1,390 @@
+//! Hash routes: `#/users/alice?from=2024-01-01&eventName=Delete*`. The route holds the view
+//! and every filter, so reloading or sharing a link restores the view (never the data), and
+//! nothing of it reaches the static host's logs.
+//!
+//! The routes mirror the CloudTrail-Tracker REST API (`/scan`, `/services[/<name>]`,
+//! `/users[/<name>]`, `/parameters`, and its `params=[...]&value=[...]` syntax). Bad values
+//! are reported as messages, never silently ignored.
+
+use crate::core::filter::{Client, ErrorFilter, Filter, IpPattern, NamePattern};
+use crate::core::time::{format_time, parse_event_time};
+
+/// Which page a route shows.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub enum View {
+    /// The overview (also `#/scan`).
+    #[default]
+    Overview,
+    /// All services with counts.
+    Services,
+    /// One service's page.
+    Service(String),
+    /// All actors with counts.
+    Users,
+    /// One actor's page.
+    User(String),
+    /// Discovered fields.
+    Parameters,
+}
+
+/// A parsed route: the view, its filters, and what could not be understood.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Route {
+    pub view: View,
+    pub filter: Filter,
+    /// One readable message per bad part of the route.
+    pub errors: Vec<String>,
+}
+
+/// Decodes `%xx` escapes and `+` (as a space) in a query component.
+pub fn percent_decode(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => {
+                let hex = std::str::from_utf8(&b[i + 1..i + 3]).unwrap_or("zz");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(v) => {
+                        out.push(v);
+                        i += 2;
+                    }
+                    Err(_) => out.push(b'%'),
+                }
+            }
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+/// Encodes a query component (everything but unreserved characters and `*`, `:`, `/`).
+pub fn percent_encode(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~*:/@".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+/// Parses `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS` (UTC); a bare date as `to` means its last second.
+fn parse_bound(v: &str, end: bool) -> Option<i64> {
+    let v = v.trim();
+    if v.len() == 10 {
+        let start = parse_event_time(&format!("{v}T00:00:00Z"))?;
+        Some(if end { start + 86_399 } else { start })
+    } else {
+        parse_event_time(v)
+    }
+}
+
+/// `['a','b']`, `[a,b]` or `a,b` → `["a", "b"]`.
+fn parse_list(v: &str) -> Vec<String> {
+    let v = v.trim();
+    let v = v
+        .strip_prefix('[')
+        .and_then(|x| x.strip_suffix(']'))
+        .unwrap_or(v);
+    v.split(',')
+        .map(|x| x.trim().trim_matches(|c| c == '\'' || c == '"').to_owned())
+        .filter(|x| !x.is_empty())
+        .collect()
+}
+
+/// Applies one `params`/`value` pair to the filter, for the fields the store keeps.
+fn apply_field(filter: &mut Filter, name: &str, value: &str) -> Result<(), String> {
+    let last = name.rsplit('.').next().unwrap_or(name);
+    let exact =
+        |p: &str| name == p || (!name.contains('.') && last == p.rsplit('.').next().unwrap_or(p));
+    if exact("eventSource") {
+        filter.service = Some(value.to_owned());
+    } else if exact("eventName") {
+        filter.event_name = Some(NamePattern(value.to_owned()));
+    } else if exact("awsRegion") {
+        filter.region = Some(value.to_owned());
+    } else if exact("sourceIPAddress") {
+        filter.ip = Some(IpPattern::parse(value).ok_or(format!(
+            "params: '{value}' is not an IP address or CIDR block"
+        ))?);
+    } else if exact("errorCode") {
+        filter.error = Some(ErrorFilter::Code(value.to_owned()));
+    } else if exact("eventID") {
+        filter.event_id = Some(value.to_owned());
+    } else if exact("userIdentity.accessKeyId") {
+        filter.access_key = Some(value.to_owned());
+    } else if exact("userIdentity.userName") || exact("userIdentity.arn") {
+        filter.actor = Some(value.to_owned());
+    } else if exact("readOnly") {
+        filter.read_only = Some(value.eq_ignore_ascii_case("true"));
+    } else if name.starts_with("requestParameters.")
+        || name.starts_with("resources")
+        || !name.contains('.')
+    {
+        // Any field naming a resource (bucketName, instanceId, ...): match resources.
+        filter.resource = Some(value.to_owned());
+    } else {
+        return Err(format!(
+            "params: filtering on '{name}' is not supported yet; fields of the store and resource names are"
+        ));
+    }
+    Ok(())
+}
+
+/// Parses a location hash (with or without the leading `#`).
+pub fn parse(hash: &str) -> Route {
+    let hash = hash.trim_start_matches('#').trim_start_matches('/');
+    let (path, query) = hash.split_once('?').unwrap_or((hash, ""));
+    let segments: Vec<String> = path
+        .split('/')
+        .filter(|s| !s.is_empty())
+        .map(percent_decode)
+        .collect();
+    let mut route = Route::default();
+    match segments
+        .iter()
+        .map(String::as_str)
+        .collect::<Vec<_>>()
+        .as_slice()
+    {
+        [] | ["scan"] | ["demo"] => {}
+        ["services"] => route.view = View::Services,
+        ["services", name] => {
+            route.view = View::Service((*name).to_owned());
+            route.filter.service = Some((*name).to_owned());
+        }
+        ["users"] => route.view = View::Users,
+        ["users", name] => {
+            route.view = View::User((*name).to_owned());
+            route.filter.actor = Some((*name).to_owned());
+        }
+        ["parameters"] => route.view = View::Parameters,
+        _ => route
+            .errors
+            .push(format!("there is no page '#/{path}'; showing the overview")),
+    }
+    let mut params = Vec::new();
+    let mut values = Vec::new();
+    for pair in query.split('&').filter(|p| !p.is_empty()) {
+        let (k, v) = pair.split_once('=').unwrap_or((pair, ""));
+        let (k, v) = (percent_decode(k), percent_decode(v));
+        let f = &mut route.filter;
+        let mut bad = |what: &str| route.errors.push(format!("{k}: '{v}' {what}"));
+        let text = || Some(v.trim().to_owned()).filter(|x| !x.is_empty());
+        match k.as_str() {
+            "from" => match parse_bound(&v, false) {
+                Some(t) => f.from = Some(t),
+                None => bad("is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS, UTC)"),
+            },
+            "to" => match parse_bound(&v, true) {
+                Some(t) => f.to = Some(t),
+                None => bad("is not a date (YYYY-MM-DD or YYYY-MM-DDTHH:MM:SS, UTC)"),
+            },
+            "actor" => f.actor = text(),
+            "service" => f.service = text(),
+            "eventName" => f.event_name = text().map(NamePattern),
+            "region" => f.region = text(),
+            "ip" => match IpPattern::parse(&v) {
+                Some(p) => f.ip = Some(p),
+                None => bad("is not an IP address or CIDR block"),
+            },
+            "accessKey" => f.access_key = text(),
+            "eventId" => f.event_id = text(),
+            "resource" => f.resource = text(),
+            "resourceType" => f.resource_type = text(),
+            "error" => {
+                f.error = match v.trim() {
+                    "any" => Some(ErrorFilter::Any),
+                    "none" => Some(ErrorFilter::None),
+                    "" => None,
+                    code => Some(ErrorFilter::Code(code.to_owned())),
+                }
+            }
+            "readOnly" => match v.trim() {
+                "true" => f.read_only = Some(true),
+                "false" => f.read_only = Some(false),
+                _ => bad("must be true or false"),
+            },
+            "client" => match Client::parse(&v) {
+                Some(c) => f.client = Some(c),
+                None => bad("is not a client (console, cli, sdk, terraform, aws-service, other)"),
+            },
+            "aws" => match v.trim() {
+                "hide" => f.hide_aws = true,
+                "show" | "" => f.hide_aws = false,
+                _ => bad("must be hide or show"),
+            },
+            "params" => params = parse_list(&v),
+            "value" => values = parse_list(&v),
+            _ => route.errors.push(format!("unknown parameter '{k}'")),
+        }
+    }
+    if params.len() != values.len() {
+        route.errors.push(format!(
+            "params has {} names but value has {} values; they must pair up",
+            params.len(),
+            values.len()
+        ));
+    } else {
+        for (name, value) in params.iter().zip(&values) {
+            if let Err(e) = apply_field(&mut route.filter, name, value) {
+                route.errors.push(e);
+            }
+        }
+    }
+    route
+}
+
+/// The hash for a view and filter (the inverse of [`parse`] for everything it sets).
+pub fn to_hash(view: &View, f: &Filter) -> String {
+    let mut f = f.clone();
+    let path = match view {
+        View::Overview => "#/".to_owned(),
+        View::Services => "#/services".to_owned(),
+        View::Service(name) => {
+            if f.service.as_deref() == Some(name.as_str()) {
+                f.service = None;
+            }
+            format!("#/services/{}", percent_encode(name))
+        }
+        View::Users => "#/users".to_owned(),
+        View::User(name) => {
+            if f.actor.as_deref() == Some(name.as_str()) {
+                f.actor = None;
+            }
+            format!("#/users/{}", percent_encode(name))
+        }
+        View::Parameters => "#/parameters".to_owned(),
+    };
+    let mut q: Vec<(&str, String)> = Vec::new();
+    let time = |t: i64| format_time(t).trim_end_matches('Z').to_owned();
+    if let Some(t) = f.from {
+        q.push(("from", time(t)));
+    }
+    if let Some(t) = f.to {
+        q.push(("to", time(t)));
+    }
+    let mut opt = |k: &'static str, v: &Option<String>| {
+        if let Some(v) = v {
+            q.push((k, v.clone()));
+        }
+    };
+    opt("actor", &f.actor);
+    opt("service", &f.service);
+    opt("eventName", &f.event_name.as_ref().map(|p| p.0.clone()));
+    opt("region", &f.region);
+    opt("ip", &f.ip.map(|p| p.to_string()));
+    opt("accessKey", &f.access_key);
+    opt("eventId", &f.event_id);
+    opt("resource", &f.resource);
+    opt("resourceType", &f.resource_type);
+    opt(
+        "error",
+        &f.error.as_ref().map(|e| match e {
+            ErrorFilter::Any => "any".to_owned(),
+            ErrorFilter::None => "none".to_owned(),
+            ErrorFilter::Code(c) => c.clone(),
+        }),
+    );
+    opt("readOnly", &f.read_only.map(|r| r.to_string()));
+    opt("client", &f.client.map(|c| c.as_str().to_owned()));
+    if f.hide_aws {
+        q.push(("aws", "hide".to_owned()));
+    }
+    if q.is_empty() {
+        path
+    } else {
+        let query: Vec<String> = q
+            .iter()
+            .map(|(k, v)| format!("{k}={}", percent_encode(v)))
+            .collect();
+        format!("{path}?{}", query.join("&"))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn original_api_routes() {
+        let r = parse("#/users/alucloud230?params=['instanceType','eventSource']&value=['m1.small','ec2.amazonaws.com']&eventName=RunInstances");
+        assert_eq!(r.view, View::User("alucloud230".into()));
+        assert_eq!(r.filter.actor.as_deref(), Some("alucloud230"));
+        assert_eq!(r.filter.service.as_deref(), Some("ec2.amazonaws.com"));
+        assert_eq!(r.filter.resource.as_deref(), Some("m1.small"));
+        assert_eq!(
+            r.filter.event_name,
+            Some(NamePattern("RunInstances".into()))
+        );
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+
+        let r = parse("#/scan?from=2024-01-01&to=2024-01-02");
+        assert_eq!(r.view, View::Overview);
+        assert_eq!(r.filter.from, parse_event_time("2024-01-01T00:00:00Z"));
+        assert_eq!(r.filter.to, parse_event_time("2024-01-02T23:59:59Z"));
+        let r = parse("#/services/ec2?from=2024-01-01T10:00:00&eventName=Describe*");
+        assert_eq!(r.view, View::Service("ec2".into()));
+        assert_eq!(r.filter.from, parse_event_time("2024-01-01T10:00:00Z"));
+        assert_eq!(parse("#/services").view, View::Services);
+        assert_eq!(parse("#/users").view, View::Users);
+        assert_eq!(parse("#/parameters").view, View::Parameters);
+        assert_eq!(parse("").view, View::Overview);
+    }
+
+    #[test]
+    fn every_filter_parameter() {
+        let r = parse("#/?actor=alice&service=s3&region=eu-west-1&ip=10.0.0.0%2F8&accessKey=AKIA1&eventId=e1&resource=bucket&resourceType=AWS::S3::Bucket&error=any&readOnly=false&client=console&aws=hide&q=x");
+        let f = &r.filter;
+        assert_eq!(f.actor.as_deref(), Some("alice"));
+        assert_eq!(f.service.as_deref(), Some("s3"));
+        assert_eq!(f.region.as_deref(), Some("eu-west-1"));
+        assert_eq!(f.ip, IpPattern::parse("10.0.0.0/8"));
+        assert_eq!(f.access_key.as_deref(), Some("AKIA1"));
+        assert_eq!(f.event_id.as_deref(), Some("e1"));
+        assert_eq!(f.resource.as_deref(), Some("bucket"));
+        assert_eq!(f.resource_type.as_deref(), Some("AWS::S3::Bucket"));
+        assert_eq!(f.error, Some(ErrorFilter::Any));
+        assert_eq!(f.read_only, Some(false));
+        assert_eq!(f.client, Some(Client::Console));
+        assert!(f.hide_aws);
+        // Free text is not built yet, and says so.
+        assert_eq!(r.errors, ["unknown parameter 'q'"]);
+    }
+
+    #[test]
+    fn bad_values_are_reported() {
+        let r = parse(
+            "#/?from=yesterday&ip=999.1.1.1&readOnly=maybe&client=fax&params=['a','b']&value=['1']",
+        );
+        assert_eq!(r.errors.len(), 5, "{:?}", r.errors);
+        assert!(r.errors[0].starts_with("from: 'yesterday' is not a date"));
+        assert!(r.filter.is_empty());
+        assert_eq!(parse("#/nowhere").errors.len(), 1);
+        let r = parse(
+            "#/?params=['userIdentity.sessionContext.attributes.mfaAuthenticated']&value=['true']",
+        );
+        assert!(r.errors[0].contains("not supported yet"), "{:?}", r.errors);
+    }
+
+    #[test]
+    fn round_trip() {
+        let r = parse("#/users/alice%20smith?from=2024-01-01T00:00:00&eventName=Delete*&ip=10.0.0.0/8&error=AccessDenied&aws=hide&client=cli&readOnly=true");
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        let again = parse(&to_hash(&r.view, &r.filter));
+        assert_eq!(again, r);
+        assert_eq!(to_hash(&View::Overview, &Filter::default()), "#/");
+    }
+
+    #[test]
+    fn percent_coding() {
+        assert_eq!(percent_decode("a%20b+c%2f%zz%"), "a b c/%zz%");
+        assert_eq!(percent_encode("a b&c"), "a%20b%26c");
+    }
+}

@@ -1,0 +1,392 @@
+//! Investigation: the filter bar (chips, time presets, route messages), the identity panel
+//! for actor pages, the event table (virtualised, sortable) and the event detail, which
+//! re-reads the original record from its file.
+
+use super::state::AppState;
+use crate::chart::thousands;
+use crate::core::filter::{actor_matches, ErrorFilter, Filter};
+use crate::core::query::{self, SortKey};
+use crate::core::record::service_name;
+use crate::core::route::View;
+use crate::core::store::NO_TIME;
+use crate::core::time::format_time;
+use leptos::prelude::*;
+use leptos::task::spawn_local;
+
+/// Removes one filter from a [`Filter`].
+type Remove = fn(&mut Filter);
+
+/// One active filter as a chip: its text, and how to remove it.
+fn chips(f: &Filter) -> Vec<(String, Remove)> {
+    let mut out: Vec<(String, Remove)> = Vec::new();
+    if let Some(t) = f.from {
+        out.push((format!("from {}", format_time(t)), |f| f.from = None));
+    }
+    if let Some(t) = f.to {
+        out.push((format!("to {}", format_time(t)), |f| f.to = None));
+    }
+    if let Some(v) = &f.actor {
+        out.push((format!("actor = {v}"), |f| f.actor = None));
+    }
+    if let Some(v) = &f.service {
+        out.push((format!("service = {v}"), |f| f.service = None));
+    }
+    if let Some(v) = &f.event_name {
+        out.push((format!("event = {}", v.0), |f| f.event_name = None));
+    }
+    if let Some(v) = &f.region {
+        out.push((format!("region = {v}"), |f| f.region = None));
+    }
+    if let Some(v) = &f.ip {
+        out.push((format!("source IP in {v}"), |f| f.ip = None));
+    }
+    if let Some(v) = &f.access_key {
+        out.push((format!("access key = {v}"), |f| f.access_key = None));
+    }
+    if let Some(v) = &f.event_id {
+        out.push((format!("event ID = {v}"), |f| f.event_id = None));
+    }
+    if let Some(v) = &f.resource {
+        out.push((format!("resource ∋ {v}"), |f| f.resource = None));
+    }
+    if let Some(v) = &f.resource_type {
+        out.push((format!("resource type = {v}"), |f| f.resource_type = None));
+    }
+    match &f.error {
+        Some(ErrorFilter::Any) => out.push(("any error".to_owned(), |f| f.error = None)),
+        Some(ErrorFilter::None) => out.push(("no error".to_owned(), |f| f.error = None)),
+        Some(ErrorFilter::Code(c)) => out.push((format!("error = {c}"), |f| f.error = None)),
+        None => {}
+    }
+    match f.read_only {
+        Some(true) => out.push(("reads only".to_owned(), |f| f.read_only = None)),
+        Some(false) => out.push(("writes only".to_owned(), |f| f.read_only = None)),
+        None => {}
+    }
+    if let Some(c) = f.client {
+        out.push((format!("client = {}", c.as_str()), |f| f.client = None));
+    }
+    if f.hide_aws {
+        out.push(("AWS service activity hidden".to_owned(), |f| {
+            f.hide_aws = false
+        }));
+    }
+    out
+}
+
+/// Time presets relative to the newest loaded event.
+const PRESETS: &[(&str, i64)] = &[
+    ("30 min", 1800),
+    ("1 h", 3600),
+    ("3 h", 3 * 3600),
+    ("12 h", 12 * 3600),
+    ("24 h", 86_400),
+    ("7 d", 7 * 86_400),
+];
+
+/// Active filters as removable chips, quick filters, and messages about the route.
+#[component]
+pub fn FilterBar() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let newest = Memo::new(move |_| {
+        state.version.track();
+        state
+            .store
+            .with_value(|s| s.time.iter().copied().filter(|&t| t != NO_TIME).max())
+    });
+    let errors = move || state.route.with(|r| r.errors.clone());
+    view! {
+        <section class="tg-filters" data-testid="filter-bar">
+            <div class="tg-filters__row">
+                <span class="tg-filters__label">"Last"</span>
+                {PRESETS.iter().map(|(label, secs)| {
+                    let secs = *secs;
+                    view! {
+                        <button class="tg-chip-button" data-testid="time-preset" on:click=move |_| {
+                            if let Some(end) = newest.get_untracked() {
+                                state.update_filter(|f| {
+                                    f.from = Some(end - secs + 1);
+                                    f.to = Some(end);
+                                });
+                            }
+                        }>{*label}</button>
+                    }
+                }).collect_view()}
+                <button class="tg-chip-button" on:click=move |_| state.update_filter(|f| f.read_only = Some(false))>"Writes only"</button>
+                <button class="tg-chip-button" on:click=move |_| state.update_filter(|f| f.error = Some(ErrorFilter::Any))>"Errors only"</button>
+                <button class="tg-chip-button" on:click=move |_| state.update_filter(|f| f.hide_aws = true)>"Hide AWS services"</button>
+            </div>
+            <div class="tg-filters__row">
+                {move || {
+                    let list = state.route.with(|r| chips(&r.filter));
+                    if list.is_empty() {
+                        view! { <span class="tg-filters__none">"No filters: showing every event."</span> }.into_any()
+                    } else {
+                        view! {
+                            {list.into_iter().map(|(text, remove)| view! {
+                                <span class="tg-chip" data-testid="filter-chip">
+                                    {text}
+                                    <button class="tg-chip__x" aria-label="Remove this filter" on:click=move |_| state.update_filter(remove)>"×"</button>
+                                </span>
+                            }).collect_view()}
+                            <button class="tg-chip-button tg-chip-button--clear" data-testid="clear-filters"
+                                on:click=move |_| state.navigate(&View::Overview, &Filter::default())>"Clear all"</button>
+                            <span class="tg-filters__count" data-testid="filtered-count">
+                                {move || format!("{} of {} events", thousands(state.selection.with(Vec::len) as u64), thousands(state.store.with_value(|s| { state.version.track(); s.len() }) as u64))}
+                            </span>
+                        }.into_any()
+                    }
+                }}
+            </div>
+            <Show when=move || !errors().is_empty()>
+                <ul class="tg-route-errors" data-testid="route-errors">
+                    {move || errors().into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
+                </ul>
+            </Show>
+        </section>
+    }
+}
+
+/// The identities behind the actor filter (on actor pages and when an actor is picked).
+#[component]
+pub fn ActorPanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let identities = move || {
+        state.version.track();
+        let query = state.route.with(|r| r.filter.actor.clone())?;
+        let found: Vec<_> = state.store.with_value(|s| {
+            (0..s.actors.len())
+                .filter(|&a| actor_matches(s, a, &query))
+                .map(|a| {
+                    let keys: std::collections::BTreeSet<String> = (0..s.len())
+                        .filter(|&i| s.actor[i] as usize == a)
+                        .map(|i| s.strings.get(s.access_key[i]).to_owned())
+                        .filter(|k| !k.is_empty())
+                        .collect();
+                    (s.actors[a].clone(), keys)
+                })
+                .collect()
+        });
+        Some(found)
+    };
+    view! {
+        {move || identities().map(|found| view! {
+            <section class="tg-card tg-detail" data-testid="actor-detail">
+                <h2>{format!("{} identit{} match this actor", found.len(), if found.len() == 1 { "y" } else { "ies" })}</h2>
+                {found.into_iter().map(|(a, keys)| {
+                    let fields: Vec<(&str, String)> = vec![
+                        ("Actor", a.label.clone()),
+                        ("Type", a.kind_name.clone()),
+                        ("Account", a.account.clone()),
+                        ("ARN", a.arn.clone()),
+                        ("Principal ID", a.principal_id.clone()),
+                        ("Session issuer", a.issuer_arn.clone()),
+                        ("Invoked by", a.invoked_by.clone()),
+                        ("Identity provider", a.identity_provider.clone()),
+                        ("Access keys used", keys.into_iter().collect::<Vec<_>>().join(", ")),
+                        ("Cross-account", if a.cross_account { "yes".to_owned() } else { String::new() }),
+                    ];
+                    view! {
+                        <dl>
+                            {fields.into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| view! {
+                                <dt>{k}</dt><dd>{v}</dd>
+                            }).collect_view()}
+                        </dl>
+                    }
+                }).collect_view()}
+            </section>
+        })}
+    }
+}
+
+/// Height of one event-table row in pixels (the virtualisation depends on it).
+const ROW_HEIGHT: f64 = 30.0;
+/// Rows rendered beyond the visible ones, above and below.
+const OVERSCAN: usize = 8;
+/// Height of the scrolling area.
+const VIEWPORT: f64 = 480.0;
+
+const COLUMNS: &[(&str, SortKey)] = &[
+    ("Time (UTC)", SortKey::Time),
+    ("Event", SortKey::EventName),
+    ("Actor", SortKey::Actor),
+    ("Service", SortKey::Service),
+    ("Region", SortKey::Region),
+    ("Source IP", SortKey::SourceIp),
+    ("Error", SortKey::Error),
+    ("Resources", SortKey::Resource),
+];
+
+/// Every filtered event, virtualised (only visible rows are in the DOM) and sortable.
+#[component]
+pub fn EventTable() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let sort = RwSignal::new((SortKey::Time, true));
+    let scroll = RwSignal::new(0.0f64);
+    let order = Memo::new(move |_| {
+        let (key, desc) = sort.get();
+        state.version.track();
+        state.selection.with(|rows| {
+            state
+                .store
+                .with_value(|s| query::sorted(s, rows, key, desc))
+        })
+    });
+    let visible = move || {
+        let first = ((scroll.get() / ROW_HEIGHT) as usize).saturating_sub(OVERSCAN);
+        let count = (VIEWPORT / ROW_HEIGHT) as usize + 2 * OVERSCAN;
+        order.with(|o| {
+            let end = (first + count).min(o.len());
+            (first.min(end)..end).map(|i| (i, o[i])).collect::<Vec<_>>()
+        })
+    };
+    let row_view = move |(i, row): (usize, u32)| {
+        let cells = state.store.with_value(|s| {
+            let r = row as usize;
+            let actor = s
+                .actors
+                .get(s.actor[r] as usize)
+                .map(|a| a.label.clone())
+                .unwrap_or_default();
+            let resources: Vec<&str> = s.resources(r).map(|(n, _)| s.strings.get(n)).collect();
+            [
+                if s.time[r] == NO_TIME {
+                    "(no time)".to_owned()
+                } else {
+                    format_time(s.time[r])
+                },
+                s.strings.get(s.event_name[r]).to_owned(),
+                actor,
+                service_name(s.strings.get(s.event_source[r])),
+                s.strings.get(s.region[r]).to_owned(),
+                s.strings.get(s.source_ip[r]).to_owned(),
+                s.strings.get(s.error_code[r]).to_owned(),
+                resources.join(", "),
+            ]
+        });
+        view! {
+            <div class="tg-erow" role="row" data-testid="event-row" data-row=row
+                class:tg-erow--selected=move || state.selected_event.get() == Some(row)
+                style:top=format!("{}px", i as f64 * ROW_HEIGHT)
+                on:click=move |_| state.selected_event.set(Some(row))>
+                {cells.into_iter().map(|c| { let title = c.clone(); view! { <span role="cell" title=title>{c}</span> } }).collect_view()}
+            </div>
+        }
+    };
+    view! {
+        <section class="tg-card" data-testid="events">
+            <h2>{move || format!("Events ({})", thousands(order.with(Vec::len) as u64))}</h2>
+            <div class="tg-etable" data-testid="event-table" role="table">
+                <div class="tg-erow tg-erow--head" role="row">
+                    {COLUMNS.iter().map(|(label, key)| {
+                        let key = *key;
+                        let arrow = move || match sort.get() {
+                            (k, true) if k == key => " ↓",
+                            (k, false) if k == key => " ↑",
+                            _ => "",
+                        };
+                        view! {
+                            <button role="columnheader" class="tg-erow__sort" on:click=move |_| {
+                                sort.update(|s| *s = if s.0 == key { (key, !s.1) } else { (key, key == SortKey::Time) });
+                            }>{*label}{arrow}</button>
+                        }
+                    }).collect_view()}
+                </div>
+                <div class="tg-etable__scroll" style:height=format!("{VIEWPORT}px")
+                    on:scroll=move |ev| scroll.set(event_target::<web_sys::Element>(&ev).scroll_top() as f64)>
+                    <div class="tg-etable__space" style:height=move || format!("{}px", order.with(Vec::len) as f64 * ROW_HEIGHT)>
+                        {move || visible().into_iter().map(row_view).collect_view()}
+                    </div>
+                </div>
+            </div>
+        </section>
+    }
+}
+
+/// The selected event's original record, re-read from its file, as pretty JSON.
+#[component]
+pub fn EventDetail() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let json = RwSignal::new(None::<Result<String, String>>);
+    Effect::new(move |_| {
+        let Some(row) = state.selected_event.get() else {
+            json.set(None);
+            return;
+        };
+        let origin = state
+            .store
+            .with_value(|s| s.origin.get(row as usize).copied());
+        json.set(Some(Ok("Reading the record from its file…".to_owned())));
+        if let Some(origin) = origin {
+            spawn_local(async move {
+                let result = crate::web::files::read_record(origin).await;
+                if state.selected_event.get_untracked() == Some(row) {
+                    json.set(Some(result));
+                }
+            });
+        }
+    });
+    let copy = move |_| {
+        if let (Some(Some(Ok(text))), Some(w)) = (json.get_untracked().map(Some), web_sys::window())
+        {
+            let _ = w.navigator().clipboard().write_text(&text);
+        }
+    };
+    view! {
+        <Show when=move || state.selected_event.get().is_some()>
+            <section class="tg-card tg-event-detail">
+                <div class="tg-event-detail__head">
+                    <h2>"Event record"</h2>
+                    <button class="tg-button" on:click=copy>"Copy JSON"</button>
+                    <button class="tg-button" on:click=move |_| state.selected_event.set(None)>"Close"</button>
+                </div>
+                {move || match json.get() {
+                    Some(Err(e)) => view! { <p class="tg-problem" data-testid="event-detail-error">{e}</p> }.into_any(),
+                    Some(Ok(text)) => view! { <pre class="tg-json" data-testid="event-detail">{text}</pre> }.into_any(),
+                    None => ().into_any(),
+                }}
+            </section>
+        </Show>
+    }
+}
+
+/// The list pages `#/users` and `#/services`: the full table, open.
+#[component]
+pub fn ListPage() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let view_kind = move || state.route.with(|r| r.view.clone());
+    let rows = Memo::new(move |_| {
+        state.version.track();
+        let kind = state.route.with(|r| r.view.clone());
+        state.selection.with(|sel| {
+            state.store.with_value(|s| match kind {
+                View::Users => query::by_actor(s, sel),
+                View::Services => query::by_service(s, sel),
+                _ => Vec::new(),
+            })
+        })
+    });
+    view! {
+        {move || match view_kind() {
+            View::Users => Some(view! {
+                <section class="tg-card" data-testid="users-page">
+                    <h2>"Actors"</h2>
+                    <super::overview::RowTable testid="list-users" first="Actor" rows=rows pick=super::overview::Pick::Actor/>
+                </section>
+            }.into_any()),
+            View::Services => Some(view! {
+                <section class="tg-card" data-testid="services-page">
+                    <h2>"Services"</h2>
+                    <super::overview::RowTable testid="list-services" first="Service" rows=rows pick=super::overview::Pick::Service/>
+                </section>
+            }.into_any()),
+            View::Parameters => Some(view! {
+                <section class="tg-card" data-testid="parameters-page">
+                    <h2>"Discovered fields"</h2>
+                    <p>"Not built yet: the store keeps the fields shown in the tables; the per-field view over every record path is still to come."</p>
+                </section>
+            }.into_any()),
+            _ => None,
+        }}
+    }
+}
