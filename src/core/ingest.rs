@@ -756,23 +756,21 @@ fn dedup_key(event_id: &str, bytes: &[u8]) -> u64 {
     h.finish()
 }
 
-/// Re-reads one record from its file's bytes (as loaded: gzip or plain) and returns it as
-/// pretty JSON. LookupEvents entries are unwrapped to the record inside them.
-pub fn extract_record(file: &[u8], origin: Origin) -> Result<String, String> {
+/// A whole gzip file inflated (`None` when the bytes are not gzip).
+pub fn inflate_all(file: &[u8]) -> Option<Vec<u8>> {
     use std::io::Read;
+    if !file.starts_with(&[0x1f, 0x8b]) {
+        return None;
+    }
+    let mut out = Vec::new();
+    // A damaged tail still leaves the records before it readable.
+    let _ = flate2::read::MultiGzDecoder::new(file).read_to_end(&mut out);
+    Some(out)
+}
+
+/// One record from inflated bytes, LookupEvents entries unwrapped to the record inside.
+pub fn extract_record_value(bytes: &[u8], origin: Origin) -> Result<serde_json::Value, String> {
     let end = origin.offset as usize + origin.len as usize;
-    let inflated;
-    let bytes: &[u8] = if file.starts_with(&[0x1f, 0x8b]) {
-        let mut out = Vec::new();
-        let mut reader = flate2::read::MultiGzDecoder::new(file).take(end as u64);
-        reader
-            .read_to_end(&mut out)
-            .map_err(|e| format!("the file could not be inflated again: {e}"))?;
-        inflated = out;
-        &inflated
-    } else {
-        file
-    };
     let slice = bytes
         .get(origin.offset as usize..end)
         .ok_or("the file is shorter than when it was loaded (did it change?)")?;
@@ -784,6 +782,13 @@ pub fn extract_record(file: &[u8], origin: Origin) -> Result<String, String> {
             value = v;
         }
     }
+    Ok(value)
+}
+
+/// Re-reads one record from its file's bytes (as loaded: gzip or plain) as pretty JSON.
+pub fn extract_record(file: &[u8], origin: Origin) -> Result<String, String> {
+    let inflated = inflate_all(file);
+    let value = extract_record_value(inflated.as_deref().unwrap_or(file), origin)?;
     serde_json::to_string_pretty(&value).map_err(|e| e.to_string())
 }
 

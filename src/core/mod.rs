@@ -3,10 +3,12 @@
 
 pub mod actor;
 pub mod demo;
+pub mod export;
 pub mod filter;
 pub mod ingest;
 pub mod query;
 pub mod record;
 pub mod route;
+pub mod sql;
 pub mod store;
 pub mod time;

@@ -101,6 +101,45 @@ pub struct Store {
     pub res_start: Vec<u32>,
     pub res_name: Vec<StrId>,
     pub res_type: Vec<StrId>,
+    /// `eventID`s: canonical lower-case UUIDs packed in 16 bytes; others in `odd_ids`.
+    event_uuid: Vec<u128>,
+    odd_ids: HashMap<u32, Box<str>>,
+}
+
+/// Marks a row whose `eventID` is not a canonical UUID (it is in `odd_ids`, or absent).
+const ODD_ID: u128 = u128::MAX;
+
+/// Packs `xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx` (lower-case hex) into 128 bits.
+fn pack_uuid(id: &str) -> Option<u128> {
+    let b = id.as_bytes();
+    if b.len() != 36 || [8, 13, 18, 23].iter().any(|&i| b[i] != b'-') {
+        return None;
+    }
+    let mut v: u128 = 0;
+    for (i, &c) in b.iter().enumerate() {
+        if [8, 13, 18, 23].contains(&i) {
+            continue;
+        }
+        let d = match c {
+            b'0'..=b'9' => c - b'0',
+            b'a'..=b'f' => c - b'a' + 10,
+            _ => return None,
+        };
+        v = (v << 4) | u128::from(d);
+    }
+    (v != ODD_ID).then_some(v)
+}
+
+fn unpack_uuid(v: u128) -> String {
+    let h = format!("{v:032x}");
+    format!(
+        "{}-{}-{}-{}-{}",
+        &h[0..8],
+        &h[8..12],
+        &h[12..16],
+        &h[16..20],
+        &h[20..32]
+    )
 }
 
 /// The time value stored for events whose `eventTime` could not be read.
@@ -132,6 +171,18 @@ impl Store {
         self.seen
             .get(&crate::core::ingest::event_id_key(event_id))
             .copied()
+    }
+
+    /// The `eventID` of row `i` ("" when the record had none).
+    pub fn event_id(&self, i: usize) -> String {
+        match self.event_uuid.get(i) {
+            Some(&ODD_ID) | None => self
+                .odd_ids
+                .get(&(i as u32))
+                .map(|s| s.to_string())
+                .unwrap_or_default(),
+            Some(&v) => unpack_uuid(v),
+        }
     }
 
     /// The resources (name, type) of row `i`.
@@ -171,7 +222,7 @@ impl Store {
 
     /// Rough bytes held per event (columns, de-duplication set), for the memory guard.
     pub fn approx_bytes(&self) -> usize {
-        let per_event = 8 + 4 * 9 + 1 + std::mem::size_of::<Origin>() + 16;
+        let per_event = 8 + 4 * 9 + 1 + std::mem::size_of::<Origin>() + 16 + 16;
         let strings: usize = self.strings.strings.iter().map(|s| s.len() + 48).sum();
         self.len() * per_event + strings + self.actors.len() * 400
     }
@@ -209,6 +260,15 @@ impl EventSink for Store {
         }
         self.res_start
             .push(u32::try_from(self.res_name.len()).unwrap_or(u32::MAX));
+        match pack_uuid(e.event_id) {
+            Some(v) => self.event_uuid.push(v),
+            None => {
+                self.event_uuid.push(ODD_ID);
+                if !e.event_id.is_empty() {
+                    self.odd_ids.insert(row, e.event_id.into());
+                }
+            }
+        }
         true
     }
 }
@@ -226,6 +286,18 @@ mod tests {
         assert_eq!(i.intern(""), NONE);
         assert_eq!(i.get(a), "ec2.amazonaws.com");
         assert_eq!(i.len(), 2);
+    }
+
+    #[test]
+    fn event_ids_round_trip() {
+        let doc = br#"[{"eventID":"4875188c-6124-4770-ab80-8d44a6a2ff36","eventName":"A"},
+            {"eventID":"EXAMPLE-9b6f-45f8","eventName":"B"},{"eventName":"C","eventVersion":"1.0"}]"#;
+        let mut store = Store::new();
+        ingest_bytes(0, "a", doc, &mut store);
+        assert_eq!(store.event_id(0), "4875188c-6124-4770-ab80-8d44a6a2ff36");
+        assert_eq!(store.event_id(1), "EXAMPLE-9b6f-45f8");
+        assert_eq!(store.event_id(2), "");
+        assert_eq!(pack_uuid("4875188C-6124-4770-ab80-8d44a6a2ff36"), None);
     }
 
     #[test]

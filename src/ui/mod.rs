@@ -1,6 +1,7 @@
 //! Leptos components: they read [`state::AppState`], render, and dispatch loads. No
 //! business logic lives here; numbers come from `core::query`, drawings from `chart`.
 
+mod export;
 mod investigate;
 mod overview;
 pub mod state;
@@ -112,6 +113,7 @@ pub fn App() -> impl IntoView {
             <Show when=move || state.phase.get() != Phase::Empty>
                 <investigate::EventTable/>
                 <investigate::EventDetail/>
+                <export::ExportPanel/>
             </Show>
         </div>
     }

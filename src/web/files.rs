@@ -194,3 +194,45 @@ pub async fn walk(
     out.sort_by(|a, b| a.path().cmp(b.path()));
     (out, errors)
 }
+
+/// Re-reads the records of the given rows (in that order) from their kept sources,
+/// yielding between files; returns the records and a message per record that failed.
+pub async fn read_records(
+    rows: &[(u32, crate::core::ingest::Origin)],
+) -> (Vec<serde_json::Value>, Vec<String>) {
+    use std::collections::BTreeMap;
+    let mut by_file: BTreeMap<u32, Vec<(u32, crate::core::ingest::Origin)>> = BTreeMap::new();
+    for &(row, origin) in rows {
+        by_file.entry(origin.file).or_default().push((row, origin));
+    }
+    let mut found: std::collections::HashMap<u32, serde_json::Value> = Default::default();
+    let mut errors = Vec::new();
+    for (file, origins) in by_file {
+        let Some(source) = kept(file) else {
+            errors.push(format!("file {file}: no longer available"));
+            continue;
+        };
+        let bytes = match source {
+            Source::Memory { bytes, .. } => bytes,
+            Source::File { file: f, path } => match JsFuture::from(f.array_buffer()).await {
+                Ok(buf) => js_sys::Uint8Array::new(&buf).to_vec(),
+                Err(e) => {
+                    errors.push(format!(
+                        "{path}: could not be read again ({})",
+                        js_error(&e)
+                    ));
+                    continue;
+                }
+            },
+        };
+        let (good, bad) = crate::core::export::records_of_file(&bytes, &origins);
+        found.extend(good);
+        errors.extend(bad);
+        super::yield_now().await;
+    }
+    let records = rows
+        .iter()
+        .filter_map(|(row, _)| found.remove(row))
+        .collect();
+    (records, errors)
+}

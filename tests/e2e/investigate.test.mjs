@@ -5,6 +5,7 @@ import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync } from "node:child_process";
 import { mkdtempSync } from "node:fs";
+import { readFile } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { serve, launch, openApp, walk, records, tile } from "./support.mjs";
@@ -123,5 +124,38 @@ test("event table is virtualised; detail re-reads the original record", async ()
   // Newest first by default.
   assert.equal(shown.eventTime, recs.map((r) => r.eventTime).sort().at(-1));
   assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("exports: CSV rows, JSON re-loads with identical counts, SQL follows the filters", async () => {
+  const { page, errors } = await loaded();
+  await go(page, "#/services/s3");
+  const s3 = count((r) => r.eventSource === "s3.amazonaws.com");
+  assert.equal(await tile(page, "kpi-events"), s3);
+
+  const [csvDownload] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="export-csv"]')]);
+  const csv = (await readFile(await csvDownload.path(), "utf8")).trim().split("\r\n");
+  assert.equal(csv[0], "Event time,Event name,Actor,Service,Region,Source IP,Access key,Error code,Read-only,Event ID,Resources");
+  assert.equal(csv.length - 1, s3);
+
+  const [jsonDownload] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="export-json"]')]);
+  const exported = join(mkdtempSync(join(tmpdir(), "trailglass-export-")), "export.json");
+  await jsonDownload.saveAs(exported);
+  const back = await records(exported);
+  assert.equal(back.length, s3);
+  const ids = new Set(recs.filter((r) => r.eventSource === "s3.amazonaws.com").map((r) => r.eventID));
+  assert.ok(back.every((r) => ids.has(r.eventID)));
+
+  const sql = await page.$eval('[data-testid="athena-sql"]', (t) => t.value);
+  assert.match(sql, /WHERE eventsource = 's3\.amazonaws\.com'/);
+
+  // The JSON export loads back into a fresh page with the same numbers.
+  const fresh = await openApp(browser, server.url);
+  await fresh.page.setInputFiles('[data-testid="file-input"]', exported);
+  await fresh.page.waitForSelector('[data-testid="app"][data-state="ready"]');
+  assert.equal(await tile(fresh.page, "kpi-events"), s3);
+  assert.equal(await tile(fresh.page, "kpi-services"), 1);
+  assert.deepEqual(errors, []);
+  await fresh.page.close();
   await page.close();
 });
