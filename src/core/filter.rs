@@ -186,12 +186,31 @@ pub struct Filter {
     pub client: Option<Client>,
     /// Leaves out calls made by AWS services on the account's behalf.
     pub hide_aws: bool,
+    /// Field path = value pairs over the whole record (see `core::fields`).
+    pub fields: Vec<(String, String)>,
+    /// Free text anywhere in the record (case-insensitive).
+    pub text: Option<String>,
 }
 
 impl Filter {
     /// Whether no filter is set.
     pub fn is_empty(&self) -> bool {
         *self == Filter::default()
+    }
+
+    /// Whether part of the filter needs the full records ([`select`] leaves it out; the
+    /// caller re-reads the selected records and applies `core::fields::record_matches`).
+    pub fn needs_records(&self) -> bool {
+        !self.fields.is_empty() || self.text.is_some()
+    }
+
+    /// The filter without its whole-record part.
+    pub fn columns_only(&self) -> Filter {
+        Filter {
+            fields: Vec::new(),
+            text: None,
+            ..self.clone()
+        }
     }
 }
 
@@ -227,8 +246,9 @@ pub fn actor_matches(store: &Store, actor: usize, query: &str) -> bool {
 }
 
 /// The rows (in load order) that pass every filter.
+/// The whole-record part (`fields`, `text`) is not applied here: see [`Filter::needs_records`].
 pub fn select(store: &Store, f: &Filter) -> Vec<u32> {
-    if f.is_empty() {
+    if f.columns_only().is_empty() {
         return store.all_rows();
     }
     let n = store.len();

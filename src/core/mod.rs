@@ -4,6 +4,7 @@
 pub mod actor;
 pub mod demo;
 pub mod export;
+pub mod fields;
 pub mod filter;
 pub mod ingest;
 pub mod query;

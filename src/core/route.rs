@@ -98,41 +98,30 @@ fn parse_list(v: &str) -> Vec<String> {
         .collect()
 }
 
-/// Applies one `params`/`value` pair to the filter, for the fields the store keeps.
+/// Applies one `params`/`value` pair: fields the store keeps become column filters (fast);
+/// any other field is matched over the whole record.
 fn apply_field(filter: &mut Filter, name: &str, value: &str) -> Result<(), String> {
-    let last = name.rsplit('.').next().unwrap_or(name);
-    let exact =
-        |p: &str| name == p || (!name.contains('.') && last == p.rsplit('.').next().unwrap_or(p));
-    if exact("eventSource") {
+    let is = |p: &str| name == p;
+    if is("eventSource") {
         filter.service = Some(value.to_owned());
-    } else if exact("eventName") {
+    } else if is("eventName") {
         filter.event_name = Some(NamePattern(value.to_owned()));
-    } else if exact("awsRegion") {
+    } else if is("awsRegion") {
         filter.region = Some(value.to_owned());
-    } else if exact("sourceIPAddress") {
+    } else if is("sourceIPAddress") {
         filter.ip = Some(IpPattern::parse(value).ok_or(format!(
             "params: '{value}' is not an IP address or CIDR block"
         ))?);
-    } else if exact("errorCode") {
+    } else if is("errorCode") {
         filter.error = Some(ErrorFilter::Code(value.to_owned()));
-    } else if exact("eventID") {
+    } else if is("eventID") {
         filter.event_id = Some(value.to_owned());
-    } else if exact("userIdentity.accessKeyId") {
+    } else if is("userIdentity.accessKeyId") || is("accessKeyId") {
         filter.access_key = Some(value.to_owned());
-    } else if exact("userIdentity.userName") || exact("userIdentity.arn") {
-        filter.actor = Some(value.to_owned());
-    } else if exact("readOnly") {
-        filter.read_only = Some(value.eq_ignore_ascii_case("true"));
-    } else if name.starts_with("requestParameters.")
-        || name.starts_with("resources")
-        || !name.contains('.')
-    {
-        // Any field naming a resource (bucketName, instanceId, ...): match resources.
-        filter.resource = Some(value.to_owned());
+    } else if name.is_empty() {
+        return Err("params: an empty field name".to_owned());
     } else {
-        return Err(format!(
-            "params: filtering on '{name}' is not supported yet; fields of the store and resource names are"
-        ));
+        filter.fields.push((name.to_owned(), value.to_owned()));
     }
     Ok(())
 }
@@ -220,6 +209,7 @@ pub fn parse(hash: &str) -> Route {
                 "show" | "" => f.hide_aws = false,
                 _ => bad("must be hide or show"),
             },
+            "q" => f.text = text(),
             "params" => params = parse_list(&v),
             "value" => values = parse_list(&v),
             _ => route.errors.push(format!("unknown parameter '{k}'")),
@@ -297,6 +287,17 @@ pub fn to_hash(view: &View, f: &Filter) -> String {
     if f.hide_aws {
         q.push(("aws", "hide".to_owned()));
     }
+    if let Some(t) = &f.text {
+        q.push(("q", t.clone()));
+    }
+    if !f.fields.is_empty() {
+        let list = |items: Vec<&String>| {
+            let quoted: Vec<String> = items.iter().map(|s| format!("'{s}'")).collect();
+            format!("[{}]", quoted.join(","))
+        };
+        q.push(("params", list(f.fields.iter().map(|(k, _)| k).collect())));
+        q.push(("value", list(f.fields.iter().map(|(_, v)| v).collect())));
+    }
     if q.is_empty() {
         path
     } else {
@@ -318,7 +319,10 @@ mod tests {
         assert_eq!(r.view, View::User("alucloud230".into()));
         assert_eq!(r.filter.actor.as_deref(), Some("alucloud230"));
         assert_eq!(r.filter.service.as_deref(), Some("ec2.amazonaws.com"));
-        assert_eq!(r.filter.resource.as_deref(), Some("m1.small"));
+        assert_eq!(
+            r.filter.fields,
+            [("instanceType".to_owned(), "m1.small".to_owned())]
+        );
         assert_eq!(
             r.filter.event_name,
             Some(NamePattern("RunInstances".into()))
@@ -354,8 +358,8 @@ mod tests {
         assert_eq!(f.read_only, Some(false));
         assert_eq!(f.client, Some(Client::Console));
         assert!(f.hide_aws);
-        // Free text is not built yet, and says so.
-        assert_eq!(r.errors, ["unknown parameter 'q'"]);
+        assert_eq!(f.text.as_deref(), Some("x"));
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
     }
 
     #[test]
@@ -368,14 +372,15 @@ mod tests {
         assert!(r.filter.is_empty());
         assert_eq!(parse("#/nowhere").errors.len(), 1);
         let r = parse(
-            "#/?params=['userIdentity.sessionContext.attributes.mfaAuthenticated']&value=['true']",
+            "#/?params=['userIdentity.sessionContext.attributes.mfaAuthenticated']&value=['true']&nope=1",
         );
-        assert!(r.errors[0].contains("not supported yet"), "{:?}", r.errors);
+        assert_eq!(r.filter.fields.len(), 1);
+        assert_eq!(r.errors, ["unknown parameter 'nope'"]);
     }
 
     #[test]
     fn round_trip() {
-        let r = parse("#/users/alice%20smith?from=2024-01-01T00:00:00&eventName=Delete*&ip=10.0.0.0/8&error=AccessDenied&aws=hide&client=cli&readOnly=true");
+        let r = parse("#/users/alice%20smith?from=2024-01-01T00:00:00&eventName=Delete*&ip=10.0.0.0/8&error=AccessDenied&aws=hide&client=cli&readOnly=true&q=a%20b&params=['instanceType','x.y.0']&value=['m1.small','v']");
         assert!(r.errors.is_empty(), "{:?}", r.errors);
         let again = parse(&to_hash(&r.view, &r.filter));
         assert_eq!(again, r);

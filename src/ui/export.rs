@@ -46,6 +46,7 @@ pub fn ExportPanel() -> impl IntoView {
         });
         spawn_local(async move {
             let (records, errors) = web::files::read_records(&rows).await;
+            let records: Vec<_> = records.into_iter().map(|(_, v)| v).collect();
             let (name, text) = if lines {
                 ("trailglass-events.jsonl", export::records_jsonl(&records))
             } else {

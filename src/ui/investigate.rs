@@ -14,62 +14,96 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 
 /// Removes one filter from a [`Filter`].
-type Remove = fn(&mut Filter);
+type Remove = std::rc::Rc<dyn Fn(&mut Filter)>;
 
 /// One active filter as a chip: its text, and how to remove it.
 fn chips(f: &Filter) -> Vec<(String, Remove)> {
     let mut out: Vec<(String, Remove)> = Vec::new();
+    let mut chip = |text: String, remove: Box<dyn Fn(&mut Filter)>| {
+        out.push((text, std::rc::Rc::from(remove)));
+    };
     if let Some(t) = f.from {
-        out.push((format!("from {}", format_time(t)), |f| f.from = None));
+        chip(
+            format!("from {}", format_time(t)),
+            Box::new(|f| f.from = None),
+        );
     }
     if let Some(t) = f.to {
-        out.push((format!("to {}", format_time(t)), |f| f.to = None));
+        chip(format!("to {}", format_time(t)), Box::new(|f| f.to = None));
     }
     if let Some(v) = &f.actor {
-        out.push((format!("actor = {v}"), |f| f.actor = None));
+        chip(format!("actor = {v}"), Box::new(|f| f.actor = None));
     }
     if let Some(v) = &f.service {
-        out.push((format!("service = {v}"), |f| f.service = None));
+        chip(format!("service = {v}"), Box::new(|f| f.service = None));
     }
     if let Some(v) = &f.event_name {
-        out.push((format!("event = {}", v.0), |f| f.event_name = None));
+        chip(
+            format!("event = {}", v.0),
+            Box::new(|f| f.event_name = None),
+        );
     }
     if let Some(v) = &f.region {
-        out.push((format!("region = {v}"), |f| f.region = None));
+        chip(format!("region = {v}"), Box::new(|f| f.region = None));
     }
     if let Some(v) = &f.ip {
-        out.push((format!("source IP in {v}"), |f| f.ip = None));
+        chip(format!("source IP in {v}"), Box::new(|f| f.ip = None));
     }
     if let Some(v) = &f.access_key {
-        out.push((format!("access key = {v}"), |f| f.access_key = None));
+        chip(
+            format!("access key = {v}"),
+            Box::new(|f| f.access_key = None),
+        );
     }
     if let Some(v) = &f.event_id {
-        out.push((format!("event ID = {v}"), |f| f.event_id = None));
+        chip(format!("event ID = {v}"), Box::new(|f| f.event_id = None));
     }
     if let Some(v) = &f.resource {
-        out.push((format!("resource ∋ {v}"), |f| f.resource = None));
+        chip(format!("resource ∋ {v}"), Box::new(|f| f.resource = None));
     }
     if let Some(v) = &f.resource_type {
-        out.push((format!("resource type = {v}"), |f| f.resource_type = None));
+        chip(
+            format!("resource type = {v}"),
+            Box::new(|f| f.resource_type = None),
+        );
     }
-    match &f.error {
-        Some(ErrorFilter::Any) => out.push(("any error".to_owned(), |f| f.error = None)),
-        Some(ErrorFilter::None) => out.push(("no error".to_owned(), |f| f.error = None)),
-        Some(ErrorFilter::Code(c)) => out.push((format!("error = {c}"), |f| f.error = None)),
-        None => {}
+    let error = match &f.error {
+        Some(ErrorFilter::Any) => Some("any error".to_owned()),
+        Some(ErrorFilter::None) => Some("no error".to_owned()),
+        Some(ErrorFilter::Code(c)) => Some(format!("error = {c}")),
+        None => None,
+    };
+    if let Some(text) = error {
+        chip(text, Box::new(|f| f.error = None));
     }
-    match f.read_only {
-        Some(true) => out.push(("reads only".to_owned(), |f| f.read_only = None)),
-        Some(false) => out.push(("writes only".to_owned(), |f| f.read_only = None)),
-        None => {}
+    if let Some(ro) = f.read_only {
+        let text = if ro { "reads only" } else { "writes only" };
+        chip(text.to_owned(), Box::new(|f| f.read_only = None));
     }
     if let Some(c) = f.client {
-        out.push((format!("client = {}", c.as_str()), |f| f.client = None));
+        chip(
+            format!("client = {}", c.as_str()),
+            Box::new(|f| f.client = None),
+        );
     }
     if f.hide_aws {
-        out.push(("AWS service activity hidden".to_owned(), |f| {
-            f.hide_aws = false
-        }));
+        chip(
+            "AWS service activity hidden".to_owned(),
+            Box::new(|f| f.hide_aws = false),
+        );
+    }
+    if let Some(t) = &f.text {
+        chip(format!("text “{t}”"), Box::new(|f| f.text = None));
+    }
+    for (i, (k, v)) in f.fields.iter().enumerate() {
+        chip(
+            format!("{k} = {v}"),
+            Box::new(move |f| {
+                if i < f.fields.len() {
+                    f.fields.remove(i);
+                }
+            }),
+        );
     }
     out
 }
@@ -95,8 +129,13 @@ pub fn FilterBar() -> impl IntoView {
             .with_value(|s| s.time.iter().copied().filter(|&t| t != NO_TIME).max())
     });
     let errors = move || state.route.with(|r| r.errors.clone());
+    let search = RwSignal::new(
+        state
+            .route
+            .with_untracked(|r| r.filter.text.clone().unwrap_or_default()),
+    );
     view! {
-        <section class="tg-filters" data-testid="filter-bar">
+        <section class="tg-filters" data-testid="filter-bar" data-searching=move || (state.deep_busy.get() > 0).to_string()>
             <div class="tg-filters__row">
                 <span class="tg-filters__label">"Last"</span>
                 {PRESETS.iter().map(|(label, secs)| {
@@ -115,7 +154,20 @@ pub fn FilterBar() -> impl IntoView {
                 <button class="tg-chip-button" on:click=move |_| state.update_filter(|f| f.read_only = Some(false))>"Writes only"</button>
                 <button class="tg-chip-button" on:click=move |_| state.update_filter(|f| f.error = Some(ErrorFilter::Any))>"Errors only"</button>
                 <button class="tg-chip-button" on:click=move |_| state.update_filter(|f| f.hide_aws = true)>"Hide AWS services"</button>
+                <form class="tg-search" on:submit=move |ev| {
+                    ev.prevent_default();
+                    let text = search.get_untracked().trim().to_owned();
+                    state.update_filter(|f| f.text = (!text.is_empty()).then_some(text));
+                }>
+                    <input class="tg-input" type="search" data-testid="search-input" placeholder="Search every field of every record…"
+                        prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/>
+                </form>
             </div>
+            <Show when=move || { state.deep_busy.get() > 0 }>
+                <p class="tg-notes" data-testid="deep-search">
+                    {move || format!("Reading {} records to match the whole-record filters…", thousands(state.deep_busy.get() as u64))}
+                </p>
+            </Show>
             <div class="tg-filters__row">
                 {move || {
                     let list = state.route.with(|r| chips(&r.filter));
@@ -126,7 +178,7 @@ pub fn FilterBar() -> impl IntoView {
                             {list.into_iter().map(|(text, remove)| view! {
                                 <span class="tg-chip" data-testid="filter-chip">
                                     {text}
-                                    <button class="tg-chip__x" aria-label="Remove this filter" on:click=move |_| state.update_filter(remove)>"×"</button>
+                                    <button class="tg-chip__x" aria-label="Remove this filter" on:click=move |_| state.update_filter(|f| remove(f))>"×"</button>
                                 </span>
                             }).collect_view()}
                             <button class="tg-chip-button tg-chip-button--clear" data-testid="clear-filters"
@@ -380,13 +432,74 @@ pub fn ListPage() -> impl IntoView {
                     <super::overview::RowTable testid="list-services" first="Service" rows=rows pick=super::overview::Pick::Service/>
                 </section>
             }.into_any()),
-            View::Parameters => Some(view! {
-                <section class="tg-card" data-testid="parameters-page">
-                    <h2>"Discovered fields"</h2>
-                    <p>"Not built yet: the store keeps the fields shown in the tables; the per-field view over every record path is still to come."</p>
-                </section>
-            }.into_any()),
+            View::Parameters => Some(view! { <DiscoveredFields/> }.into_any()),
             _ => None,
         }}
+    }
+}
+
+/// Values shown per discovered field.
+const TOP_VALUES: usize = 8;
+
+/// Every field path in the filtered events, how often it is present, and its top values;
+/// clicking a value filters on it. Reads the records again from their files.
+#[component]
+fn DiscoveredFields() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let summary = RwSignal::new(None::<(usize, Vec<crate::core::fields::FieldSummary>)>);
+    let busy = RwSignal::new(false);
+    Effect::new(move |_| {
+        let rows: Vec<_> = state.selection.with(|sel| {
+            state
+                .store
+                .with_value(|s| sel.iter().map(|&r| (r, s.origin[r as usize])).collect())
+        });
+        busy.set(true);
+        spawn_local(async move {
+            let (records, _) = crate::web::files::read_records(&rows).await;
+            let mut stats = crate::core::fields::FieldStats::default();
+            for (_, r) in &records {
+                stats.add(r);
+            }
+            summary.set(Some((records.len(), stats.summary(TOP_VALUES))));
+            busy.set(false);
+        });
+    });
+    view! {
+        <section class="tg-card" data-testid="parameters-page">
+            <h2>"Discovered fields"</h2>
+            <p class="tg-notes">
+                {move || if busy.get() { "Reading the records…".to_owned() } else {
+                    summary.with(|s| s.as_ref().map(|(n, f)| format!("{} fields in {} events. Click a value to filter on it.", f.len(), thousands(*n as u64))).unwrap_or_default())
+                }}
+            </p>
+            <table class="tg-table tg-fields" data-testid="fields-table">
+                <thead><tr><th>"Field"</th><th>"Events"</th><th>"Top values"</th></tr></thead>
+                <tbody>
+                    {move || summary.get().map(|(n, fields)| fields.into_iter().map(|f| {
+                        let pct = if n == 0 { 0.0 } else { f.events as f64 * 100.0 / n as f64 };
+                        let path = f.path.clone();
+                        view! {
+                            <tr data-testid="field-row">
+                                <td class="tg-key" title=f.path.clone()>{f.path.clone()}</td>
+                                <td class="tg-num">{format!("{pct:.0}%")}</td>
+                                <td class="tg-fields__values">
+                                    {f.top.into_iter().map(|(value, count)| {
+                                        let (path, v) = (path.clone(), value.clone());
+                                        view! {
+                                            <button class="tg-chip-button" data-testid="field-value" title=value.clone()
+                                                on:click=move |_| state.update_filter(|f| f.fields.push((path.clone(), v.clone())))>
+                                                {crate::chart::truncate(if value.is_empty() { "(empty)" } else { &value }, 40)}
+                                                " · " {count}
+                                            </button>
+                                        }
+                                    }).collect_view()}
+                                </td>
+                            </tr>
+                        }
+                    }).collect_view())}
+                </tbody>
+            </table>
+        </section>
     }
 }

@@ -79,6 +79,7 @@ pub fn load_demo(state: AppState) {
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
+    state.watch_deep_filters();
     // The hash is the source of truth for the view and filters.
     let _listener = window_event_listener(leptos::ev::hashchange, move |_| {
         let route = crate::core::route::parse(&state::current_hash());

@@ -1,6 +1,7 @@
 //! Application state: the store and the signals views read. Loading writes here through
 //! [`LoadTarget`]; views only read.
 
+use crate::core::fields::record_matches;
 use crate::core::filter::{select, Filter};
 use crate::core::ingest::{FileReport, Problem};
 use crate::core::route::{self, Route, View};
@@ -63,6 +64,10 @@ pub struct AppState {
     pub selection: Memo<Vec<u32>>,
     /// The event whose full record is shown (a store row).
     pub selected_event: RwSignal<Option<u32>>,
+    /// The result of the last whole-record search (field = value, free text).
+    pub deep: RwSignal<Option<DeepMatch>>,
+    /// How many records a whole-record search is reading now (0: none running).
+    pub deep_busy: RwSignal<usize>,
     last_refresh: StoredValue<f64>,
 }
 
@@ -72,10 +77,23 @@ impl AppState {
         let store = StoredValue::new(Store::new());
         let version = RwSignal::new(0u64);
         let route = RwSignal::new(route::parse(&current_hash()));
+        let deep = RwSignal::new(None::<DeepMatch>);
         let selection = Memo::new(move |_| {
-            version.track();
+            let v = version.get();
             let filter = route.with(|r| r.filter.clone());
-            store.with_value(|s| select(s, &filter))
+            let base = store.with_value(|s| select(s, &filter));
+            if !filter.needs_records() {
+                return base;
+            }
+            // Until the whole-record search has answered, show nothing rather than numbers
+            // that ignore part of the filter.
+            deep.with(|d| match d {
+                Some(d) if d.filter == filter && d.version == v => {
+                    let hits: std::collections::HashSet<u32> = d.rows.iter().copied().collect();
+                    base.into_iter().filter(|r| hits.contains(r)).collect()
+                }
+                _ => Vec::new(),
+            })
         });
         AppState {
             store,
@@ -89,8 +107,54 @@ impl AppState {
             route,
             selection,
             selected_event: RwSignal::new(None),
+            deep,
+            deep_busy: RwSignal::new(0),
             last_refresh: StoredValue::new(0.0),
         }
+    }
+
+    /// Runs whole-record searches when the filter asks for one (call once, in the app).
+    pub fn watch_deep_filters(self) {
+        Effect::new(move |_| {
+            let v = self.version.get();
+            let filter = self.route.with(|r| r.filter.clone());
+            if !filter.needs_records() || self.phase.get() == Phase::Loading {
+                return;
+            }
+            let done = self.deep.with_untracked(|d| {
+                d.as_ref()
+                    .is_some_and(|d| d.filter == filter && d.version == v)
+            });
+            if done {
+                return;
+            }
+            let rows: Vec<_> = self.store.with_value(|s| {
+                select(s, &filter.columns_only())
+                    .into_iter()
+                    .map(|r| (r, s.origin[r as usize]))
+                    .collect()
+            });
+            self.deep_busy.set(rows.len().max(1));
+            leptos::task::spawn_local(async move {
+                let (records, _unreadable) = crate::web::files::read_records(&rows).await;
+                let text = filter.text.as_deref();
+                let hits = records
+                    .into_iter()
+                    .filter(|(_, rec)| record_matches(rec, &filter.fields, text))
+                    .map(|(row, _)| row)
+                    .collect();
+                let current = self.route.with_untracked(|r| r.filter == filter)
+                    && self.version.get_untracked() == v;
+                if current {
+                    self.deep.set(Some(DeepMatch {
+                        filter,
+                        version: v,
+                        rows: hits,
+                    }));
+                    self.deep_busy.set(0);
+                }
+            });
+        });
     }
 
     /// Goes to a view with filters by setting the location hash (the `hashchange`
@@ -118,6 +182,14 @@ impl AppState {
         self.last_refresh.set_value(now_ms());
         self.version.update(|v| *v += 1);
     }
+}
+
+/// Rows that passed a whole-record search, for one filter and store version.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DeepMatch {
+    pub filter: Filter,
+    pub version: u64,
+    pub rows: Vec<u32>,
 }
 
 /// The location hash, or "" outside a browser window.

@@ -196,10 +196,10 @@ pub async fn walk(
 }
 
 /// Re-reads the records of the given rows (in that order) from their kept sources,
-/// yielding between files; returns the records and a message per record that failed.
+/// yielding between files; returns (row, record) pairs and a message per record that failed.
 pub async fn read_records(
     rows: &[(u32, crate::core::ingest::Origin)],
-) -> (Vec<serde_json::Value>, Vec<String>) {
+) -> (Vec<(u32, serde_json::Value)>, Vec<String>) {
     use std::collections::BTreeMap;
     let mut by_file: BTreeMap<u32, Vec<(u32, crate::core::ingest::Origin)>> = BTreeMap::new();
     for &(row, origin) in rows {
@@ -232,7 +232,7 @@ pub async fn read_records(
     }
     let records = rows
         .iter()
-        .filter_map(|(row, _)| found.remove(row))
+        .filter_map(|(row, _)| found.remove(row).map(|v| (*row, v)))
         .collect();
     (records, errors)
 }

@@ -159,3 +159,45 @@ test("exports: CSV rows, JSON re-loads with identical counts, SQL follows the fi
   await fresh.page.close();
   await page.close();
 });
+
+async function waitTile(page, id, n) {
+  await page.waitForFunction(
+    ([id, n]) => Number(document.querySelector(`[data-testid="${id}"]`)?.textContent.replace(/[^0-9]/g, "")) === n
+      && document.querySelector('[data-testid="filter-bar"]')?.dataset.searching === "false",
+    [id, n],
+    { timeout: 30_000 },
+  ).catch(async (e) => {
+    throw new Error(`${id} is ${await tile(page, id)}, expected ${n}: ${e.message}`);
+  });
+}
+
+test("whole-record filters: field path = value, free text, discovered fields", async () => {
+  const { page, errors } = await loaded();
+  const small = count((r) => r.requestParameters?.instanceType === "t3.micro");
+  assert.ok(small > 0);
+  await go(page, "#/?params=['instanceType']&value=['t3.micro']");
+  await waitTile(page, "kpi-events", small);
+  // A dotted name is an exact path, with array indices as path segments.
+  const first = recs.find((r) => r.requestParameters?.instancesSet?.items?.[0]?.instanceId);
+  const id = first.requestParameters.instancesSet.items[0].instanceId;
+  await go(page, `#/?params=['requestParameters.instancesSet.items.0.instanceId']&value=['${id}']`);
+  await waitTile(page, "kpi-events", count((r) => r.requestParameters?.instancesSet?.items?.[0]?.instanceId === id));
+
+  await go(page, "#/");
+  await page.fill('[data-testid="search-input"]', "ACME-TERRAFORM-STATE");
+  await page.press('[data-testid="search-input"]', "Enter");
+  await waitTile(page, "kpi-events", count((r) => JSON.stringify(r).toLowerCase().includes("acme-terraform-state")));
+
+  await go(page, "#/parameters?service=s3");
+  await page.waitForSelector('[data-testid="field-row"]');
+  const paths = await page.$$eval('[data-testid="field-row"] td:first-child', (t) => t.map((x) => x.textContent));
+  assert.ok(paths.includes("requestParameters.bucketName"), paths.join(", "));
+  assert.ok(paths.includes("userIdentity.type"));
+  await page.click('[data-testid="field-row"]:has(td:text-is("requestParameters.bucketName")) [data-testid="field-value"]');
+  await page.waitForFunction(() => location.hash.includes("params="));
+  const bucket = decodeURIComponent(await page.evaluate(() => location.hash)).match(/value=\['([^']+)'\]/)[1];
+  await page.waitForFunction(() => document.querySelector('[data-testid="filter-bar"]').dataset.searching === "false");
+  await waitTile(page, "kpi-events", count((r) => r.eventSource === "s3.amazonaws.com" && r.requestParameters?.bucketName === bucket));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
