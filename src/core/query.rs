@@ -205,6 +205,55 @@ pub fn top_n(rows: &[Row], n: usize) -> Vec<(String, u64)> {
     out
 }
 
+/// Events per actor × service for the most active of each.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Matrix {
+    /// Row heads: the top actors (label, key).
+    pub actors: Vec<(String, String)>,
+    /// Column heads: the top services (label, eventSource).
+    pub services: Vec<(String, String)>,
+    /// `counts[a][s]`: events of actor `a` on service `s`.
+    pub counts: Vec<Vec<u64>>,
+    pub max: u64,
+}
+
+/// The actor × service matrix over the top `n_actors` actors and `n_services` services.
+pub fn matrix(store: &Store, rows: &[u32], n_actors: usize, n_services: usize) -> Matrix {
+    let actors: Vec<Row> = by_actor(store, rows).into_iter().take(n_actors).collect();
+    let services: Vec<Row> = by_service(store, rows)
+        .into_iter()
+        .take(n_services)
+        .collect();
+    let actor_index: HashMap<&str, usize> = actors
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.key.as_str(), i))
+        .collect();
+    let service_index: HashMap<&str, usize> = services
+        .iter()
+        .enumerate()
+        .map(|(i, r)| (r.key.as_str(), i))
+        .collect();
+    let mut counts = vec![vec![0u64; services.len()]; actors.len()];
+    for &r in rows {
+        let a = store
+            .actors
+            .get(store.actor[r as usize] as usize)
+            .map(|a| a.key.as_str());
+        let s = store.strings.get(store.event_source[r as usize]);
+        if let (Some(&ai), Some(&si)) = (a.and_then(|a| actor_index.get(a)), service_index.get(s)) {
+            counts[ai][si] += 1;
+        }
+    }
+    let max = counts.iter().flatten().copied().max().unwrap_or(0);
+    Matrix {
+        actors: actors.into_iter().map(|r| (r.label, r.key)).collect(),
+        services: services.into_iter().map(|r| (r.label, r.key)).collect(),
+        counts,
+        max,
+    }
+}
+
 /// Columns the event table sorts by.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum SortKey {
@@ -401,6 +450,15 @@ mod tests {
             top_n(&rows, 1),
             vec![("EC2".into(), 2), ("1 others".into(), 1)]
         );
+    }
+
+    #[test]
+    fn actor_service_matrix() {
+        let s = store(DOC);
+        let m = matrix(&s, &s.all_rows(), 10, 10);
+        assert_eq!(m.counts.iter().flatten().sum::<u64>(), 3);
+        assert_eq!(m.max, 1);
+        assert_eq!(m.services[0].1, "ec2.amazonaws.com");
     }
 
     #[test]

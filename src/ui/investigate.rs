@@ -258,15 +258,16 @@ const OVERSCAN: usize = 8;
 /// Height of the scrolling area.
 const VIEWPORT: f64 = 480.0;
 
-const COLUMNS: &[(&str, SortKey)] = &[
-    ("Time (UTC)", SortKey::Time),
-    ("Event", SortKey::EventName),
-    ("Actor", SortKey::Actor),
-    ("Service", SortKey::Service),
-    ("Region", SortKey::Region),
-    ("Source IP", SortKey::SourceIp),
-    ("Error", SortKey::Error),
-    ("Resources", SortKey::Resource),
+/// The event table's columns: header, sort key, CSS grid width.
+const COLUMNS: &[(&str, SortKey, &str)] = &[
+    ("Time (UTC)", SortKey::Time, "11rem"),
+    ("Event", SortKey::EventName, "12rem"),
+    ("Actor", SortKey::Actor, "minmax(8rem, 1.4fr)"),
+    ("Service", SortKey::Service, "7rem"),
+    ("Region", SortKey::Region, "7rem"),
+    ("Source IP", SortKey::SourceIp, "8rem"),
+    ("Error", SortKey::Error, "8rem"),
+    ("Resources", SortKey::Resource, "minmax(8rem, 1.2fr)"),
 ];
 
 /// Every filtered event, virtualised (only visible rows are in the DOM) and sortable.
@@ -275,6 +276,16 @@ pub fn EventTable() -> impl IntoView {
     let state = expect_context::<AppState>();
     let sort = RwSignal::new((SortKey::Time, true));
     let scroll = RwSignal::new(0.0f64);
+    let shown = RwSignal::new([true; 8]);
+    let grid = move || {
+        let cols: Vec<&str> = COLUMNS
+            .iter()
+            .zip(shown.get())
+            .filter(|(_, on)| *on)
+            .map(|((_, _, w), _)| *w)
+            .collect();
+        format!("grid-template-columns: {}", cols.join(" "))
+    };
     let order = Memo::new(move |_| {
         let (key, desc) = sort.get();
         state.version.track();
@@ -316,21 +327,40 @@ pub fn EventTable() -> impl IntoView {
                 resources.join(", "),
             ]
         });
+        let on = shown.get_untracked();
+        let style = format!("top:{}px;{}", i as f64 * ROW_HEIGHT, grid());
         view! {
             <div class="tg-erow" role="row" data-testid="event-row" data-row=row
                 class:tg-erow--selected=move || state.selected_event.get() == Some(row)
-                style:top=format!("{}px", i as f64 * ROW_HEIGHT)
+                style=style
                 on:click=move |_| state.selected_event.set(Some(row))>
-                {cells.into_iter().map(|c| { let title = c.clone(); view! { <span role="cell" title=title>{c}</span> } }).collect_view()}
+                {cells.into_iter().zip(on).filter(|(_, on)| *on).map(|(c, _)| { let title = c.clone(); view! { <span role="cell" title=title>{c}</span> } }).collect_view()}
             </div>
         }
     };
     view! {
         <section class="tg-card" data-testid="events">
-            <h2>{move || format!("Events ({})", thousands(order.with(Vec::len) as u64))}</h2>
+            <div class="tg-event-detail__head">
+                <h2>{move || format!("Events ({})", thousands(order.with(Vec::len) as u64))}</h2>
+                <details class="tg-columns" data-testid="column-chooser">
+                    <summary>"Columns"</summary>
+                    <div class="tg-columns__list">
+                        {COLUMNS.iter().enumerate().map(|(i, (label, _, _))| view! {
+                            <label>
+                                <input type="checkbox" prop:checked=move || shown.get()[i]
+                                    on:change=move |_| shown.update(|s| {
+                                        s[i] = !s[i];
+                                        if !s.iter().any(|&x| x) { s[i] = true; }
+                                    })/>
+                                {*label}
+                            </label>
+                        }).collect_view()}
+                    </div>
+                </details>
+            </div>
             <div class="tg-etable" data-testid="event-table" role="table">
-                <div class="tg-erow tg-erow--head" role="row">
-                    {COLUMNS.iter().map(|(label, key)| {
+                <div class="tg-erow tg-erow--head" role="row" style=grid>
+                    {COLUMNS.iter().enumerate().map(|(i, (label, key, _))| {
                         let key = *key;
                         let arrow = move || match sort.get() {
                             (k, true) if k == key => " ↓",
@@ -338,7 +368,8 @@ pub fn EventTable() -> impl IntoView {
                             _ => "",
                         };
                         view! {
-                            <button role="columnheader" class="tg-erow__sort" on:click=move |_| {
+                            <button role="columnheader" class="tg-erow__sort" style:display=move || if shown.get()[i] { "block" } else { "none" }
+                                on:click=move |_| {
                                 sort.update(|s| *s = if s.0 == key { (key, !s.1) } else { (key, key == SortKey::Time) });
                             }>{*label}{arrow}</button>
                         }
@@ -347,7 +378,7 @@ pub fn EventTable() -> impl IntoView {
                 <div class="tg-etable__scroll" style:height=format!("{VIEWPORT}px")
                     on:scroll=move |ev| scroll.set(event_target::<web_sys::Element>(&ev).scroll_top() as f64)>
                     <div class="tg-etable__space" style:height=move || format!("{}px", order.with(Vec::len) as f64 * ROW_HEIGHT)>
-                        {move || visible().into_iter().map(row_view).collect_view()}
+                        {move || { shown.track(); visible().into_iter().map(row_view).collect_view() }}
                     </div>
                 </div>
             </div>
@@ -355,7 +386,55 @@ pub fn EventTable() -> impl IntoView {
     }
 }
 
-/// The selected event's original record, re-read from its file, as pretty JSON.
+/// Events that can be compared at once.
+const MAX_COMPARE: usize = 5;
+
+/// A JSON value as a collapsible tree (objects and arrays are `<details>`); text only.
+fn tree_view(name: String, v: &serde_json::Value) -> AnyView {
+    use serde_json::Value;
+    match v {
+        Value::Object(map) => {
+            let kids = map
+                .iter()
+                .map(|(k, c)| tree_view(k.clone(), c))
+                .collect_view();
+            view! {
+                <details class="tg-tree__node" open>
+                    <summary><span class="tg-tree__key">{name}</span>{format!(" {{{}}}", map.len())}</summary>
+                    <div class="tg-tree__kids">{kids}</div>
+                </details>
+            }
+            .into_any()
+        }
+        Value::Array(items) => {
+            let kids = items
+                .iter()
+                .enumerate()
+                .map(|(i, c)| tree_view(i.to_string(), c))
+                .collect_view();
+            view! {
+                <details class="tg-tree__node" open>
+                    <summary><span class="tg-tree__key">{name}</span>{format!(" [{}]", items.len())}</summary>
+                    <div class="tg-tree__kids">{kids}</div>
+                </details>
+            }
+            .into_any()
+        }
+        scalar => {
+            let text = match scalar {
+                Value::String(s) => format!("\"{s}\""),
+                other => other.to_string(),
+            };
+            view! {
+                <div class="tg-tree__leaf"><span class="tg-tree__key">{name}</span>": "<span class="tg-tree__value">{text}</span></div>
+            }
+            .into_any()
+        }
+    }
+}
+
+/// The selected event: its actor, the resources it names, and the original record
+/// (re-read from its file) as a collapsible tree and as pretty JSON.
 #[component]
 pub fn EventDetail() -> impl IntoView {
     let state = expect_context::<AppState>();
@@ -379,23 +458,144 @@ pub fn EventDetail() -> impl IntoView {
         }
     });
     let copy = move |_| {
-        if let (Some(Some(Ok(text))), Some(w)) = (json.get_untracked().map(Some), web_sys::window())
-        {
+        if let (Some(Ok(text)), Some(w)) = (json.get_untracked(), web_sys::window()) {
             let _ = w.navigator().clipboard().write_text(&text);
         }
+    };
+    let add_to_compare = move |_| {
+        if let Some(row) = state.selected_event.get_untracked() {
+            state.compare.update(|c| {
+                if !c.contains(&row) {
+                    if c.len() == MAX_COMPARE {
+                        c.remove(0);
+                    }
+                    c.push(row);
+                }
+            });
+        }
+    };
+    let context = move || {
+        let row = state.selected_event.get()? as usize;
+        state.store.with_value(|s| {
+            let actor = s.actors.get(*s.actor.get(row)? as usize)?.describe();
+            let resources: Vec<String> = s
+                .resources(row)
+                .map(|(n, t)| {
+                    let (n, t) = (s.strings.get(n), s.strings.get(t));
+                    if t.is_empty() {
+                        n.to_owned()
+                    } else {
+                        format!("{n} ({t})")
+                    }
+                })
+                .collect();
+            Some((actor, resources))
+        })
     };
     view! {
         <Show when=move || state.selected_event.get().is_some()>
             <section class="tg-card tg-event-detail">
                 <div class="tg-event-detail__head">
                     <h2>"Event record"</h2>
+                    <button class="tg-button" data-testid="compare-add" on:click=add_to_compare>"Add to compare"</button>
                     <button class="tg-button" on:click=copy>"Copy JSON"</button>
                     <button class="tg-button" on:click=move |_| state.selected_event.set(None)>"Close"</button>
                 </div>
+                {move || context().map(|(actor, resources)| view! {
+                    <div class="tg-detail-grid">
+                        <div><h3>"Actor"</h3><pre class="tg-json tg-json--small" data-testid="event-actor">{actor}</pre></div>
+                        <div><h3>"Resources"</h3>
+                            <ul class="tg-resources" data-testid="event-resources">
+                                {if resources.is_empty() { vec!["(none named)".to_owned()] } else { resources }.into_iter().map(|r| view! { <li>{r}</li> }).collect_view()}
+                            </ul>
+                        </div>
+                    </div>
+                })}
                 {move || match json.get() {
                     Some(Err(e)) => view! { <p class="tg-problem" data-testid="event-detail-error">{e}</p> }.into_any(),
-                    Some(Ok(text)) => view! { <pre class="tg-json" data-testid="event-detail">{text}</pre> }.into_any(),
+                    Some(Ok(text)) => {
+                        let tree = serde_json::from_str::<serde_json::Value>(&text)
+                            .ok()
+                            .map(|v| tree_view("record".to_owned(), &v));
+                        view! {
+                            <div class="tg-tree" data-testid="event-tree">{tree}</div>
+                            <details class="tg-table-toggle">
+                                <summary>"Raw JSON"</summary>
+                                <pre class="tg-json" data-testid="event-detail">{text}</pre>
+                            </details>
+                        }.into_any()
+                    }
                     None => ().into_any(),
+                }}
+            </section>
+        </Show>
+    }
+}
+
+/// Up to five events side by side, fields that differ highlighted.
+#[component]
+pub fn ComparePanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let table = RwSignal::new(None::<(Vec<String>, Vec<(String, Vec<String>)>)>);
+    Effect::new(move |_| {
+        let rows = state.compare.get();
+        if rows.len() < 2 {
+            table.set(None);
+            return;
+        }
+        let picked: Vec<_> = state
+            .store
+            .with_value(|s| rows.iter().map(|&r| (r, s.origin[r as usize])).collect());
+        spawn_local(async move {
+            let (records, _) = crate::web::files::read_records(&picked).await;
+            let mut columns = Vec::new();
+            let mut values: std::collections::BTreeMap<String, Vec<String>> = Default::default();
+            for (i, (_, record)) in records.iter().enumerate() {
+                columns.push(format!(
+                    "event {} ({})",
+                    i + 1,
+                    record
+                        .get("eventName")
+                        .and_then(|v| v.as_str())
+                        .unwrap_or("?")
+                ));
+                crate::core::fields::flatten(record, &mut |path, value| {
+                    let cells = values
+                        .entry(path.to_owned())
+                        .or_insert_with(|| vec![String::new(); records.len()]);
+                    cells[i] = value.to_owned();
+                });
+            }
+            table.set(Some((columns, values.into_iter().collect())));
+        });
+    });
+    view! {
+        <Show when=move || !state.compare.with(Vec::is_empty)>
+            <section class="tg-card" data-testid="compare">
+                <div class="tg-event-detail__head">
+                    <h2>{move || format!("Compare ({} of {MAX_COMPARE} events)", state.compare.with(Vec::len))}</h2>
+                    <button class="tg-button" on:click=move |_| state.compare.set(Vec::new())>"Clear"</button>
+                </div>
+                {move || match table.get() {
+                    None => view! { <p class="tg-notes">"Pick another event and press “Add to compare”."</p> }.into_any(),
+                    Some((columns, rows)) => view! {
+                        <div class="tg-heat-scroll">
+                            <table class="tg-table tg-compare">
+                                <thead><tr><th>"Field"</th>{columns.into_iter().map(|c| view! { <th>{c}</th> }).collect_view()}</tr></thead>
+                                <tbody>
+                                    {rows.into_iter().map(|(path, cells)| {
+                                        let differs = cells.iter().any(|c| *c != cells[0]);
+                                        view! {
+                                            <tr data-testid="compare-row" data-differs=differs.to_string() class:tg-compare--differs=differs>
+                                                <td class="tg-key">{path}</td>
+                                                {cells.into_iter().map(|c| { let t = c.clone(); view! { <td title=t>{c}</td> } }).collect_view()}
+                                            </tr>
+                                        }
+                                    }).collect_view()}
+                                </tbody>
+                            </table>
+                        </div>
+                    }.into_any(),
                 }}
             </section>
         </Show>

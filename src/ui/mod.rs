@@ -114,6 +114,7 @@ pub fn App() -> impl IntoView {
             <Show when=move || state.phase.get() != Phase::Empty>
                 <investigate::EventTable/>
                 <investigate::EventDetail/>
+                <investigate::ComparePanel/>
                 <export::ExportPanel/>
             </Show>
         </div>

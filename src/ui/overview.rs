@@ -125,22 +125,47 @@ pub fn Overview() -> impl IntoView {
             .unwrap_or_default()
         })
     });
-    let on_timeline_click = move |ev: web_sys::MouseEvent| {
-        let Some(x) = svg_fraction_x(&ev) else { return };
-        timeline.with_untracked(|t| {
-            let n = t.reads.len();
-            // The plot area starts after the y label area (56) and the margin (8).
-            let plot = (x * TIMELINE_SIZE.0 as f64 - 64.0) / (TIMELINE_SIZE.0 as f64 - 72.0);
-            if n == 0 || !(0.0..1.0).contains(&plot) {
-                return;
-            }
-            let i = (plot * n as f64) as usize;
-            let (from, to) = (t.bin_start(i), t.bin_start(i + 1) - 1);
-            state.update_filter(|f| {
-                f.from = Some(from);
-                f.to = Some(to);
-            });
+    // ---- Brush: drag across the timeline to select a time range (a click takes one bin). ----
+    let brush = RwSignal::new(None::<(f64, f64)>);
+    let bin_at = move |x: f64| -> Option<usize> {
+        // The plot area starts after the y label area (56) and the margin (8).
+        let w = f64::from(TIMELINE_SIZE.0);
+        let plot = (x * w - 64.0) / (w - 72.0);
+        let n = timeline.with_untracked(|t| t.reads.len());
+        (n > 0).then(|| ((plot.clamp(0.0, 0.999_999)) * n as f64) as usize)
+    };
+    let on_down = move |ev: web_sys::MouseEvent| {
+        if let Some(x) = svg_fraction_x(&ev) {
+            brush.set(Some((x, x)));
+        }
+    };
+    let on_move = move |ev: web_sys::MouseEvent| {
+        if let (Some((a, _)), Some(x)) = (brush.get_untracked(), svg_fraction_x(&ev)) {
+            brush.set(Some((a, x)));
+        }
+    };
+    let on_up = move |ev: web_sys::MouseEvent| {
+        let Some((a, _)) = brush.get_untracked() else {
+            return;
+        };
+        brush.set(None);
+        let Some(b) = svg_fraction_x(&ev) else { return };
+        let (Some(i), Some(j)) = (bin_at(a.min(b)), bin_at(a.max(b))) else {
+            return;
+        };
+        let (from, to) = timeline.with_untracked(|t| (t.bin_start(i), t.bin_start(j + 1) - 1));
+        state.update_filter(|f| {
+            f.from = Some(from);
+            f.to = Some(to);
         });
+    };
+    let brush_style = move || match brush.get() {
+        Some((a, b)) if (a - b).abs() > 0.002 => format!(
+            "left:{:.2}%;width:{:.2}%",
+            a.min(b) * 100.0,
+            (a - b).abs() * 100.0
+        ),
+        _ => "display:none".to_owned(),
     };
 
     view! {
@@ -169,13 +194,20 @@ pub fn Overview() -> impl IntoView {
                 <BarCard title="Events per actor" testid="chart-actors" table="table-actors" first="Actor" rows=actors top=TOP_N pick=Pick::Actor color=chart::BAR/>
                 <BarCard title="Events per service" testid="chart-services" table="table-services" first="Service" rows=services top=TOP_N pick=Pick::Service color=chart::READ/>
             </div>
+            <Heatmap/>
             <section class="tg-card" data-testid="chart-timeline">
                 <h2>
                     "Events over time "
                     <span class="tg-legend"><i class="tg-legend__write"></i>"writes "<i class="tg-legend__read"></i>"reads"</span>
-                    <span class="tg-hint">"click a bar to zoom to it"</span>
+                    <span class="tg-hint">"drag across it (or click a bar) to zoom in"</span>
+                    <ChartDownloads name="timeline" svg=timeline_svg size=Signal::derive(move || TIMELINE_SIZE)/>
                 </h2>
-                <div class="tg-chart tg-chart--wide tg-chart--clickable" inner_html=move || timeline_svg.get() on:click=on_timeline_click></div>
+                <div class="tg-brush-wrap" data-testid="timeline-brush"
+                    on:mousedown=on_down on:mousemove=on_move on:mouseup=on_up
+                    on:mouseleave=move |_| brush.set(None)>
+                    <div class="tg-chart tg-chart--wide tg-chart--clickable" inner_html=move || timeline_svg.get()></div>
+                    <div class="tg-brush" style=brush_style></div>
+                </div>
                 <details class="tg-table-toggle">
                     <summary>{move || timeline.with(|t| format!("Table: {} bins of {}", t.reads.len(), bin_name(t.bin)))}</summary>
                     <TimelineTable timeline=timeline/>
@@ -195,7 +227,7 @@ pub fn Overview() -> impl IntoView {
 /// Where a click fell across the element, as a fraction of its width.
 fn svg_fraction_x(ev: &web_sys::MouseEvent) -> Option<f64> {
     let el = event_target::<web_sys::Element>(ev);
-    let el = el.closest(".tg-chart").ok()??;
+    let el = el.closest(".tg-brush-wrap").ok()??;
     let rect = el.get_bounding_client_rect();
     (rect.width() > 0.0).then(|| (f64::from(ev.client_x()) - rect.left()) / rect.width())
 }
@@ -273,7 +305,7 @@ fn BarCard(
     };
     view! {
         <section class="tg-card" data-testid=testid>
-            <h2>{title}</h2>
+            <h2>{title}<ChartDownloads name=testid svg=svg size=Signal::derive(move || (width, bar_height(bars.with(Vec::len))))/></h2>
             <div class="tg-chart tg-chart--clickable" inner_html=move || svg.get() on:click=on_click></div>
             <details class="tg-table-toggle">
                 <summary>{move || format!("Table: all {} rows", rows.with(Vec::len))}</summary>
@@ -394,5 +426,78 @@ fn TimelineTable(timeline: Memo<Timeline>) -> impl IntoView {
                 }).collect_view())}
             </tbody>
         </table>
+    }
+}
+
+/// Actor × service matrix: who used what, at a glance; click a cell to filter on both.
+#[component]
+fn Heatmap() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let matrix = derive(state, |s, r| query::matrix(s, r, 15, 12));
+    view! {
+        <section class="tg-card" data-testid="heatmap">
+            <h2>"Actors × services"</h2>
+            <div class="tg-heat-scroll">
+                <table class="tg-heat">
+                    <thead>
+                        <tr>
+                            <th></th>
+                            {move || matrix.with(|m| m.services.iter().map(|(label, key)| view! {
+                                <th title=key.clone()><span>{label.clone()}</span></th>
+                            }).collect_view())}
+                        </tr>
+                    </thead>
+                    <tbody>
+                        {move || matrix.with(|m| m.actors.iter().enumerate().map(|(ai, (label, akey))| {
+                            let cells = m.services.iter().enumerate().map(|(si, (slabel, skey))| {
+                                let n = m.counts[ai][si];
+                                let alpha = if m.max == 0 || n == 0 { 0.0 } else { 0.12 + 0.88 * (n as f64).ln_1p() / (m.max as f64).ln_1p() };
+                                let (akey, skey) = (akey.clone(), skey.clone());
+                                let title = format!("{label} on {slabel}: {n} events");
+                                view! {
+                                    <td class="tg-heat__cell" title=title data-count=n
+                                        style:background-color=format!("rgba(47, 158, 143, {alpha:.2})")
+                                        on:click=move |_| state.update_filter(|f| {
+                                            f.actor = Some(akey.clone());
+                                            f.service = Some(skey.clone());
+                                        })>
+                                        {if n == 0 { String::new() } else { thousands(n) }}
+                                    </td>
+                                }
+                            }).collect_view();
+                            view! { <tr><th class="tg-heat__actor" title=label.clone()>{label.clone()}</th>{cells}</tr> }
+                        }).collect_view())}
+                    </tbody>
+                </table>
+            </div>
+        </section>
+    }
+}
+
+/// Download buttons for one chart (SVG as drawn, PNG rendered from it in the page).
+#[component]
+fn ChartDownloads(
+    /// File name without extension.
+    name: &'static str,
+    svg: Memo<String>,
+    /// Size of the drawing in SVG units.
+    size: Signal<(u32, u32)>,
+) -> impl IntoView {
+    let svg_download = move |_| {
+        let text = svg.get_untracked();
+        let _ = crate::web::download(&format!("{name}.svg"), "image/svg+xml", &text);
+    };
+    let png_download = move |_| {
+        let text = svg.get_untracked();
+        let (w, h) = size.get_untracked();
+        leptos::task::spawn_local(async move {
+            let _ = crate::web::download_png(&format!("{name}.png"), &text, w, h).await;
+        });
+    };
+    view! {
+        <span class="tg-downloads">
+            <button class="tg-chip-button" title="Download this chart as SVG" on:click=svg_download>"SVG"</button>
+            <button class="tg-chip-button" title="Download this chart as PNG" on:click=png_download>"PNG"</button>
+        </span>
     }
 }

@@ -64,6 +64,8 @@ pub struct AppState {
     pub selection: Memo<Vec<u32>>,
     /// The event whose full record is shown (a store row).
     pub selected_event: RwSignal<Option<u32>>,
+    /// Events picked for side-by-side comparison (at most 5 rows).
+    pub compare: RwSignal<Vec<u32>>,
     /// The result of the last whole-record search (field = value, free text).
     pub deep: RwSignal<Option<DeepMatch>>,
     /// How many records a whole-record search is reading now (0: none running).
@@ -109,6 +111,7 @@ impl AppState {
             selected_event: RwSignal::new(None),
             deep,
             deep_busy: RwSignal::new(0),
+            compare: RwSignal::new(Vec::new()),
             last_refresh: StoredValue::new(0.0),
         }
     }

@@ -110,6 +110,14 @@ pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
     let blob = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options)
         .map_err(|e| js_error(&e))?;
     let url = web_sys::Url::create_object_url_with_blob(&blob).map_err(|e| js_error(&e))?;
+    let result = download_url(name, &url);
+    // The click has started the download; the URL can go.
+    let _ = web_sys::Url::revoke_object_url(&url);
+    result
+}
+
+/// Starts a download of `url` (a blob: or data: URL made in the page) as `name`.
+fn download_url(name: &str, url: &str) -> Result<(), String> {
     let document = web_sys::window()
         .and_then(|w| w.document())
         .ok_or("no document")?;
@@ -117,10 +125,50 @@ pub fn download(name: &str, mime: &str, text: &str) -> Result<(), String> {
         .create_element("a")
         .map_err(|e| js_error(&e))?
         .unchecked_into();
-    a.set_href(&url);
+    a.set_href(url);
     a.set_download(name);
     a.click();
-    // The click has started the download; the URL can go.
-    let _ = web_sys::Url::revoke_object_url(&url);
     Ok(())
+}
+
+/// Renders an SVG string to a PNG (twice the size, for sharpness) and downloads it.
+pub async fn download_png(name: &str, svg: &str, width: u32, height: u32) -> Result<(), String> {
+    let document = web_sys::window()
+        .and_then(|w| w.document())
+        .ok_or("no document")?;
+    let image = web_sys::HtmlImageElement::new().map_err(|e| js_error(&e))?;
+    let loaded = js_sys::Promise::new(&mut |resolve, reject| {
+        image.set_onload(Some(&resolve));
+        image.set_onerror(Some(&reject));
+    });
+    let encoded = js_sys::encode_uri_component(svg);
+    image.set_src(&format!("data:image/svg+xml;charset=utf-8,{encoded}"));
+    JsFuture::from(loaded)
+        .await
+        .map_err(|_| "the chart could not be rendered as an image".to_owned())?;
+    let canvas: web_sys::HtmlCanvasElement = document
+        .create_element("canvas")
+        .map_err(|e| js_error(&e))?
+        .unchecked_into();
+    canvas.set_width(width * 2);
+    canvas.set_height(height * 2);
+    let ctx: web_sys::CanvasRenderingContext2d = canvas
+        .get_context("2d")
+        .map_err(|e| js_error(&e))?
+        .ok_or("no 2D canvas")?
+        .unchecked_into();
+    ctx.set_fill_style_str("#ffffff");
+    ctx.fill_rect(0.0, 0.0, f64::from(width * 2), f64::from(height * 2));
+    ctx.draw_image_with_html_image_element_and_dw_and_dh(
+        &image,
+        0.0,
+        0.0,
+        f64::from(width * 2),
+        f64::from(height * 2),
+    )
+    .map_err(|e| js_error(&e))?;
+    let url = canvas
+        .to_data_url_with_type("image/png")
+        .map_err(|e| js_error(&e))?;
+    download_url(name, &url)
 }

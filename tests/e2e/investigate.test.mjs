@@ -116,7 +116,10 @@ test("event table is virtualised; detail re-reads the original record", async ()
   const rendered = await page.$$eval('[data-testid="event-row"]', (r) => r.length);
   assert.ok(rendered > 5 && rendered < 80, `${rendered} rows rendered for ${recs.length} events`);
   await page.click('[data-testid="event-row"]');
-  const text = await page.waitForSelector('[data-testid="event-detail"]').then((e) => e.textContent());
+  await page.waitForFunction(() => document.querySelector('[data-testid="event-detail"]')?.textContent.startsWith("{"));
+  const text = await page.textContent('[data-testid="event-detail"]');
+  // The tree view shows the same record.
+  assert.match(await page.textContent('[data-testid="event-tree"]'), /eventID/);
   const shown = JSON.parse(text);
   const source = recs.find((r) => r.eventID === shown.eventID);
   assert.ok(source, "the detail's eventID is in the source files");
@@ -198,6 +201,55 @@ test("whole-record filters: field path = value, free text, discovered fields", a
   const bucket = decodeURIComponent(await page.evaluate(() => location.hash)).match(/value=\['([^']+)'\]/)[1];
   await page.waitForFunction(() => document.querySelector('[data-testid="filter-bar"]').dataset.searching === "false");
   await waitTile(page, "kpi-events", count((r) => r.eventSource === "s3.amazonaws.com" && r.requestParameters?.bucketName === bucket));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
+test("heat map cell, timeline brush, compare, column chooser, chart download", async () => {
+  const { page, errors } = await loaded();
+  // Heat map: the first non-empty cell filters on its actor and service.
+  const cell = page.locator('[data-testid="heatmap"] td[data-count]:not([data-count="0"])').first();
+  const n = Number(await cell.getAttribute("data-count"));
+  await cell.click();
+  await page.waitForFunction(() => location.hash.includes("actor=") && location.hash.includes("service="));
+  assert.equal(await tile(page, "kpi-events"), n);
+  await page.click('[data-testid="clear-filters"]');
+
+  // Brush: drag across the middle of the timeline; the window matches a plain count.
+  await page.locator('[data-testid="timeline-brush"]').scrollIntoViewIfNeeded();
+  const box = await page.locator('[data-testid="timeline-brush"]').boundingBox();
+  await page.mouse.move(box.x + box.width * 0.4, box.y + box.height / 2);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width * 0.6, box.y + box.height / 2, { steps: 5 });
+  await page.mouse.up();
+  await page.waitForFunction(() => location.hash.includes("from=") && location.hash.includes("to="));
+  const hash = decodeURIComponent(await page.evaluate(() => location.hash));
+  const from = epoch(hash.match(/from=([0-9T:-]+)/)[1] + "Z"), to = epoch(hash.match(/to=([0-9T:-]+)/)[1] + "Z");
+  assert.ok(to > from);
+  assert.equal(await tile(page, "kpi-events"), count((r) => epoch(r.eventTime) >= from && epoch(r.eventTime) <= to));
+  await page.click('[data-testid="clear-filters"]');
+
+  // Compare two events: identical fields are not highlighted, differing ones are.
+  const rows = page.locator('[data-testid="event-row"]');
+  await rows.nth(0).click();
+  await page.click('[data-testid="compare-add"]');
+  await rows.nth(1).click();
+  await page.click('[data-testid="compare-add"]');
+  await page.waitForSelector('[data-testid="compare-row"]');
+  const differs = await page.$$eval('[data-testid="compare-row"]', (r) => r.map((x) => [x.children[0].textContent, x.dataset.differs]));
+  assert.ok(differs.some(([p, d]) => p === "eventID" && d === "true"));
+  assert.ok(differs.some(([p, d]) => p === "eventVersion" && d === "false"));
+
+  // Column chooser hides a column.
+  await page.click('[data-testid="column-chooser"] summary');
+  await page.click('[data-testid="column-chooser"] label:has-text("Region") input');
+  const cells = await page.$$eval('[data-testid="event-row"]:first-child span[role="cell"]', (c) => c.length);
+  assert.equal(cells, 7);
+
+  const [svg] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="chart-actors"] button:text-is("SVG")')]);
+  assert.match(await readFile(await svg.path(), "utf8"), /^<svg/);
+  const [png] = await Promise.all([page.waitForEvent("download"), page.click('[data-testid="chart-actors"] button:text-is("PNG")')]);
+  assert.deepEqual([...(await readFile(await png.path())).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47]);
   assert.deepEqual(errors, []);
   await page.close();
 });
