@@ -46,6 +46,29 @@ for (let run = 1; run <= runs; run++) {
   const b = await page.evaluate(() => window.__bench);
   const loaded = await tile(page, "kpi-events");
   const longest = Math.max(0, ...b.longTasks);
+  // Apply and remove a filter: time from the hash change to the next frame after the
+  // tiles changed (every chart and table is redrawn in the same reactive update).
+  const timeHash = (hash) =>
+    page.evaluate(async (hash) => {
+      const tile = document.querySelector('[data-testid="kpi-events"]');
+      const bar = document.querySelector('[data-testid="filter-bar"]');
+      const before = tile.textContent;
+      const t0 = performance.now();
+      location.hash = hash;
+      await new Promise((ok) => {
+        const check = () => (tile.textContent !== before && bar.dataset.searching === "false" ? ok() : requestAnimationFrame(check));
+        requestAnimationFrame(check);
+      });
+      await new Promise((ok) => requestAnimationFrame(() => ok()));
+      return performance.now() - t0;
+    }, hash);
+  const apply = await timeHash("#/?service=ec2&eventName=Describe*&aws=hide");
+  const remove = await timeHash("#/");
+  const text = await timeHash("#/?q=acme-terraform-state");
+  const clear = await timeHash("#/");
+  console.log(
+    `run ${run}: filter apply ${apply.toFixed(0)} ms, remove ${remove.toFixed(0)} ms; free-text search ${text.toFixed(0)} ms (clear ${clear.toFixed(0)} ms)`,
+  );
   console.log(
     `run ${run}: ${loaded} events; pick → overview drawn ${((b.drawn - b.start) / 1000).toFixed(2)} s ` +
       `(${Math.round(loaded / ((b.drawn - b.start) / 1000))} events/s); long tasks: ${b.longTasks.length}, longest ${longest.toFixed(0)} ms`,

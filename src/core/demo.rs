@@ -166,7 +166,7 @@ impl Who {
                 };
                 json!({"type":"AssumedRole","principalId":format!("AROAEXAMPLESSO:{user}"),
                     "arn":format!("arn:aws:sts::{acct}:assumed-role/{role}/{user}"),"accountId":acct,
-                    "accessKeyId":format!("ASIA{}", rng.hex(16).to_uppercase()),
+                    "accessKeyId":format!("ASIAEXAMPLE{:09}", 1000 + rng.below(40)),
                     "sessionContext":{"sessionIssuer":{"type":"Role","principalId":"AROAEXAMPLESSO",
                         "arn":format!("arn:aws:iam::{acct}:role/aws-reserved/sso.amazonaws.com/{role}"),"accountId":acct,"userName":role},
                         "attributes":{"creationDate":"2026-11-07T08:00:00Z","mfaAuthenticated":"false"}}})

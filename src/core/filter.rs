@@ -330,32 +330,23 @@ pub fn select(store: &Store, f: &Filter) -> Vec<u32> {
             (store.flags[i] & flags::READ_ONLY != 0) == ro
         });
     }
-    let clients = (f.client.is_some() || f.hide_aws).then(|| client_table(store));
-    if let (Some(c), Some(table)) = (f.client, &clients) {
-        apply(&mut keep, &|i| table[store.user_agent[i] as usize] == c);
+    if let Some(c) = f.client {
+        apply(&mut keep, &|i| store.client[i] == c);
     }
     if f.hide_aws {
-        let table = clients.as_deref().unwrap_or(&[]);
+        let service_actor: Vec<bool> = store
+            .actors
+            .iter()
+            .map(|a| a.kind_name == IdentityType::AwsService.as_str())
+            .collect();
         apply(&mut keep, &|i| {
-            let by_service = store
-                .actors
-                .get(store.actor[i] as usize)
-                .is_some_and(|a| a.kind_name == IdentityType::AwsService.as_str());
-            let ua = table.get(store.user_agent[i] as usize).copied();
-            !by_service && ua != Some(Client::AwsService)
+            !service_actor[store.actor[i] as usize] && store.client[i] != Client::AwsService
         });
     }
     keep.iter()
         .enumerate()
         .filter(|(_, k)| **k)
         .map(|(i, _)| i as u32)
-        .collect()
-}
-
-/// The client kind of every distinct string (indexed by string id; only user agents matter).
-pub fn client_table(store: &Store) -> Vec<Client> {
-    (0..store.strings.len() as StrId)
-        .map(|id| Client::classify(store.strings.get(id)))
         .collect()
 }
 

@@ -74,9 +74,14 @@ pub fn percent_encode(s: &str) -> String {
     out
 }
 
-/// Parses `YYYY-MM-DD` or `YYYY-MM-DDTHH:MM:SS` (UTC); a bare date as `to` means its last second.
-fn parse_bound(v: &str, end: bool) -> Option<i64> {
+/// Parses `YYYY-MM-DD`, `YYYY-MM-DDTHH:MM` or `YYYY-MM-DDTHH:MM:SS` (UTC); a bare date as
+/// `to` means its last second, and a minute as `to` its last second.
+pub fn parse_bound(v: &str, end: bool) -> Option<i64> {
     let v = v.trim();
+    if v.len() == 16 {
+        let start = parse_event_time(&format!("{v}:00Z"))?;
+        return Some(if end { start + 59 } else { start });
+    }
     if v.len() == 10 {
         let start = parse_event_time(&format!("{v}T00:00:00Z"))?;
         Some(if end { start + 86_399 } else { start })
@@ -333,6 +338,10 @@ mod tests {
         assert_eq!(r.view, View::Overview);
         assert_eq!(r.filter.from, parse_event_time("2024-01-01T00:00:00Z"));
         assert_eq!(r.filter.to, parse_event_time("2024-01-02T23:59:59Z"));
+        assert_eq!(
+            parse_bound("2024-01-01T10:00", true),
+            parse_event_time("2024-01-01T10:00:59Z")
+        );
         let r = parse("#/services/ec2?from=2024-01-01T10:00:00&eventName=Describe*");
         assert_eq!(r.view, View::Service("ec2".into()));
         assert_eq!(r.filter.from, parse_event_time("2024-01-01T10:00:00Z"));

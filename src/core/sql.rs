@@ -136,7 +136,60 @@ fn athena_conditions(f: &Filter) -> Vec<String> {
     if f.hide_aws {
         w.push("(useridentity.type IS NULL OR useridentity.type <> 'AWSService')".to_owned());
     }
+    for (path, value) in &f.fields {
+        w.push(athena_field(path, value));
+    }
+    if let Some(t) = &f.text {
+        let pat = like("%", &t.to_lowercase(), "%");
+        w.push(format!(
+            "(lower(eventname) LIKE {pat} OR lower(useridentity.arn) LIKE {pat} OR lower(useragent) LIKE {pat} OR lower(sourceipaddress) LIKE {pat} OR lower(errorcode) LIKE {pat} OR lower(errormessage) LIKE {pat} OR lower(requestparameters) LIKE {pat} OR lower(responseelements) LIKE {pat} OR lower(additionaleventdata) LIKE {pat})"
+        ));
+    }
     w
+}
+
+/// A field path = value condition: JSON columns through `json_extract_scalar`, struct
+/// columns by their lower-case names; a bare name searches the JSON columns.
+fn athena_field(path: &str, value: &str) -> String {
+    const JSON_COLUMNS: [(&str, &str); 3] = [
+        ("requestParameters", "requestparameters"),
+        ("responseElements", "responseelements"),
+        ("additionalEventData", "additionaleventdata"),
+    ];
+    // `items.0.x` in a dot path is `items[0].x` in a JSON path.
+    let json_path = |rest: &str| {
+        let mut out = String::from("$");
+        for seg in rest.split('.') {
+            if seg.parse::<usize>().is_ok() {
+                out.push_str(&format!("[{seg}]"));
+            } else {
+                out.push_str(&format!(".{seg}"));
+            }
+        }
+        out
+    };
+    if !path.contains('.') {
+        let parts: Vec<String> = JSON_COLUMNS
+            .iter()
+            .map(|(_, col)| {
+                format!(
+                    "json_extract_scalar({col}, {}) = {}",
+                    lit(&format!("$.{path}")),
+                    lit(value)
+                )
+            })
+            .collect();
+        return format!("({})", parts.join(" OR "));
+    }
+    let (head, rest) = path.split_once('.').unwrap_or((path, ""));
+    match JSON_COLUMNS.iter().find(|(name, _)| *name == head) {
+        Some((_, col)) => format!(
+            "json_extract_scalar({col}, {}) = {}",
+            lit(&json_path(rest)),
+            lit(value)
+        ),
+        None => format!("{} = {}", path.to_lowercase(), lit(value)),
+    }
 }
 
 /// Athena SQL for the filters, over `cloudtrail_logs_<bucket>` (`table` names it).
@@ -220,6 +273,27 @@ pub fn cloudtrail_lake(f: &Filter, store: &str) -> String {
     }
     if f.hide_aws {
         w.push("userIdentity.type <> 'AWSService'".to_owned());
+    }
+    for (path, value) in &f.fields {
+        match path.split_once('.') {
+            Some(("requestParameters", key)) if !key.contains('.') => w.push(format!(
+                "element_at(requestParameters, {}) = {}",
+                lit(key),
+                lit(value)
+            )),
+            Some(_) => w.push(format!("{path} = {}", lit(value))),
+            None => w.push(format!(
+                "element_at(requestParameters, {}) = {}",
+                lit(path),
+                lit(value)
+            )),
+        }
+    }
+    if let Some(t) = &f.text {
+        w.push(format!(
+            "(eventName LIKE {0} OR userIdentity.arn LIKE {0} OR userAgent LIKE {0} OR sourceIPAddress LIKE {0} OR errorMessage LIKE {0})",
+            lit(&format!("%{t}%"))
+        ));
     }
     let mut sql = format!(
         "SELECT eventTime, eventName, userIdentity.arn, eventSource, awsRegion, sourceIPAddress, errorCode, eventID\nFROM {store}"

@@ -6,6 +6,7 @@
 //! a view can re-read that one record from its file.
 
 use crate::core::actor::Identity;
+use crate::core::filter::Client;
 use crate::core::ingest::{EventSink, Origin};
 use crate::core::record::Event;
 use std::collections::hash_map::Entry;
@@ -95,6 +96,9 @@ pub struct Store {
     pub account: Vec<StrId>,
     pub access_key: Vec<StrId>,
     pub flags: Vec<u8>,
+    /// The client kind of each event, classified once per distinct user agent.
+    pub client: Vec<Client>,
+    client_of_agent: HashMap<StrId, Client>,
     pub origin: Vec<Origin>,
     /// Resources of event `i` are `res_name[res_start[i]..res_start[i + 1]]` (one extra
     /// entry at the end), with their types in `res_type`.
@@ -222,7 +226,7 @@ impl Store {
 
     /// Rough bytes held per event (columns, de-duplication set), for the memory guard.
     pub fn approx_bytes(&self) -> usize {
-        let per_event = 8 + 4 * 9 + 1 + std::mem::size_of::<Origin>() + 16 + 16;
+        let per_event = 8 + 4 * 9 + 2 + std::mem::size_of::<Origin>() + 16 + 16;
         let strings: usize = self.strings.strings.iter().map(|s| s.len() + 48).sum();
         self.len() * per_event + strings + self.actors.len() * 400
     }
@@ -245,7 +249,13 @@ impl EventSink for Store {
         self.event_source.push(s.intern(e.event_source));
         self.region.push(s.intern(e.region));
         self.source_ip.push(s.intern(e.source_ip));
-        self.user_agent.push(s.intern(e.user_agent));
+        let ua = s.intern(e.user_agent);
+        self.user_agent.push(ua);
+        let client = *self
+            .client_of_agent
+            .entry(ua)
+            .or_insert_with(|| Client::classify(e.user_agent));
+        self.client.push(client);
         self.error_code.push(s.intern(e.error_code));
         self.account.push(s.intern(e.account));
         self.access_key.push(s.intern(e.access_key));

@@ -7,7 +7,7 @@ use crate::chart::thousands;
 use crate::core::filter::{actor_matches, ErrorFilter, Filter};
 use crate::core::query::{self, SortKey};
 use crate::core::record::service_name;
-use crate::core::route::View;
+use crate::core::route::{self, View};
 use crate::core::store::NO_TIME;
 use crate::core::time::format_time;
 use leptos::prelude::*;
@@ -108,6 +108,23 @@ fn chips(f: &Filter) -> Vec<(String, Remove)> {
     out
 }
 
+/// Filters that can be added by typing: route parameter and label.
+const FILTER_FIELDS: &[(&str, &str)] = &[
+    ("eventName", "Event name"),
+    ("actor", "Actor"),
+    ("service", "Service"),
+    ("region", "Region"),
+    ("ip", "Source IP / CIDR"),
+    ("accessKey", "Access key"),
+    ("eventId", "Event ID"),
+    ("resource", "Resource"),
+    ("resourceType", "Resource type"),
+    ("error", "Error (any, none, code)"),
+    ("readOnly", "Read-only (true, false)"),
+    ("client", "Client"),
+    ("params", "Field path = value"),
+];
+
 /// Time presets relative to the newest loaded event.
 const PRESETS: &[(&str, i64)] = &[
     ("30 min", 1800),
@@ -134,6 +151,49 @@ pub fn FilterBar() -> impl IntoView {
             .route
             .with_untracked(|r| r.filter.text.clone().unwrap_or_default()),
     );
+    // ---- Add a filter by typing: the route parser does the work, so messages match. ----
+    let field = RwSignal::new("eventName".to_owned());
+    let value = RwSignal::new(String::new());
+    let add_filter = move |ev: leptos::ev::SubmitEvent| {
+        ev.prevent_default();
+        let (k, v) = (field.get_untracked(), value.get_untracked());
+        if v.trim().is_empty() {
+            return;
+        }
+        let extra = if k == "params" {
+            let (path, val) = v.split_once('=').unwrap_or((v.as_str(), ""));
+            format!(
+                "params={}&value={}",
+                route::percent_encode(&format!("['{}']", path.trim())),
+                route::percent_encode(&format!("['{}']", val.trim()))
+            )
+        } else {
+            format!("{k}={}", route::percent_encode(v.trim()))
+        };
+        let current = state
+            .route
+            .with_untracked(|r| route::to_hash(&r.view, &r.filter));
+        let sep = if current.contains('?') { '&' } else { '?' };
+        let parsed = route::parse(&format!("{current}{sep}{extra}"));
+        if parsed.errors.is_empty() {
+            state.navigate(&parsed.view, &parsed.filter);
+            value.set(String::new());
+        } else {
+            // Nothing is applied; the message says why.
+            state.route.update(|r| r.errors = parsed.errors);
+        }
+    };
+    let set_bound = move |end: bool, v: String| {
+        let t = route::parse_bound(&v, end);
+        state.update_filter(|f| if end { f.to = t } else { f.from = t });
+    };
+    let bound_value = move |end: bool| {
+        state
+            .route
+            .with(|r| if end { r.filter.to } else { r.filter.from })
+            .map(|t| format_time(t)[..19].to_owned())
+            .unwrap_or_default()
+    };
     view! {
         <section class="tg-filters" data-testid="filter-bar" data-searching=move || (state.deep_busy.get() > 0).to_string()>
             <div class="tg-filters__row">
@@ -161,6 +221,24 @@ pub fn FilterBar() -> impl IntoView {
                 }>
                     <input class="tg-input" type="search" data-testid="search-input" placeholder="Search every field of every record…"
                         prop:value=move || search.get() on:input=move |ev| search.set(event_target_value(&ev))/>
+                </form>
+            </div>
+            <div class="tg-filters__row">
+                <label class="tg-filters__label">"From (UTC) "
+                    <input class="tg-input tg-input--time" type="datetime-local" step="1" data-testid="time-from"
+                        prop:value=move || bound_value(false) on:change=move |ev| set_bound(false, event_target_value(&ev))/>
+                </label>
+                <label class="tg-filters__label">"to "
+                    <input class="tg-input tg-input--time" type="datetime-local" step="1" data-testid="time-to"
+                        prop:value=move || bound_value(true) on:change=move |ev| set_bound(true, event_target_value(&ev))/>
+                </label>
+                <form class="tg-add-filter" data-testid="add-filter" on:submit=add_filter>
+                    <select class="tg-input tg-input--select" data-testid="add-filter-field" on:change=move |ev| field.set(event_target_value(&ev))>
+                        {FILTER_FIELDS.iter().map(|(k, label)| view! { <option value=*k selected=*k == "eventName">{*label}</option> }).collect_view()}
+                    </select>
+                    <input class="tg-input" data-testid="add-filter-value" placeholder="value (eventName: Delete*, ip: 10.0.0.0/8, field: path=value)"
+                        prop:value=move || value.get() on:input=move |ev| value.set(event_target_value(&ev))/>
+                    <button class="tg-chip-button" type="submit">"Add filter"</button>
                 </form>
             </div>
             <Show when=move || { state.deep_busy.get() > 0 }>
@@ -286,14 +364,30 @@ pub fn EventTable() -> impl IntoView {
             .collect();
         format!("grid-template-columns: {}", cols.join(" "))
     };
-    let order = Memo::new(move |_| {
-        let (key, desc) = sort.get();
+    // The whole store sorted by each column once per load; a filter then only restricts it.
+    let sorted_all = Memo::new(move |_| {
+        let (key, _) = sort.get();
         state.version.track();
-        state.selection.with(|rows| {
-            state
-                .store
-                .with_value(|s| query::sorted(s, rows, key, desc))
-        })
+        state
+            .store
+            .with_value(|s| query::sorted(s, &s.all_rows(), key, false))
+    });
+    let order = Memo::new(move |_| {
+        let desc = sort.get().1;
+        let len = state.store.with_value(|s| s.len());
+        let mut rows = sorted_all.with(|all| {
+            state.selection.with(|sel| {
+                if sel.len() == len {
+                    all.clone()
+                } else {
+                    query::restrict(all, sel, len)
+                }
+            })
+        });
+        if desc {
+            rows.reverse();
+        }
+        rows
     });
     let visible = move || {
         let first = ((scroll.get() / ROW_HEIGHT) as usize).saturating_sub(OVERSCAN);

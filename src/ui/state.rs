@@ -7,7 +7,6 @@ use crate::core::ingest::{FileReport, Problem};
 use crate::core::route::{self, Route, View};
 use crate::core::store::Store;
 use crate::web::load::{LoadTarget, Progress};
-use crate::web::now_ms;
 use leptos::prelude::*;
 
 /// Where the app is: nothing loaded, loading, or showing data.
@@ -70,7 +69,6 @@ pub struct AppState {
     pub deep: RwSignal<Option<DeepMatch>>,
     /// How many records a whole-record search is reading now (0: none running).
     pub deep_busy: RwSignal<usize>,
-    last_refresh: StoredValue<f64>,
 }
 
 impl AppState {
@@ -112,7 +110,6 @@ impl AppState {
             deep,
             deep_busy: RwSignal::new(0),
             compare: RwSignal::new(Vec::new()),
-            last_refresh: StoredValue::new(0.0),
         }
     }
 
@@ -182,7 +179,6 @@ impl AppState {
 
     /// Marks the store changed so views redraw.
     pub fn refresh(&self) {
-        self.last_refresh.set_value(now_ms());
         self.version.update(|v| *v += 1);
     }
 }
@@ -214,12 +210,9 @@ impl LoadTarget for AppState {
     }
 
     fn progress(&self, p: &Progress) {
+        // Only the progress bar updates while loading: recomputing every chart over a
+        // growing store would cost main-thread time the load needs (and long tasks).
         self.progress.set(p.clone());
-        // Redraw the overview while loading, but not so often that drawing costs more
-        // than loading.
-        if now_ms() - self.last_refresh.get_value() > 1500.0 {
-            self.refresh();
-        }
     }
 
     fn file_done(&self, r: FileReport) {

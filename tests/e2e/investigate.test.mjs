@@ -253,3 +253,27 @@ test("heat map cell, timeline brush, compare, column chooser, chart download", a
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("typed filters and absolute time inputs", async () => {
+  const { page, errors } = await loaded();
+  await page.selectOption('[data-testid="add-filter-field"]', "eventName");
+  await page.fill('[data-testid="add-filter-value"]', "Describe*");
+  await page.press('[data-testid="add-filter-value"]', "Enter");
+  await page.waitForFunction(() => location.hash.includes("eventName=Describe*"));
+  assert.equal(await tile(page, "kpi-events"), count((r) => r.eventName.startsWith("Describe")));
+  await page.selectOption('[data-testid="add-filter-field"]', "ip");
+  await page.fill('[data-testid="add-filter-value"]', "not-an-ip");
+  await page.press('[data-testid="add-filter-value"]', "Enter");
+  await page.waitForSelector('[data-testid="route-errors"]');
+  assert.match(await page.textContent('[data-testid="route-errors"]'), /ip: 'not-an-ip' is not an IP address/);
+  await page.click('[data-testid="clear-filters"]');
+
+  const times = recs.map((r) => r.eventTime).sort();
+  const from = times[500].slice(0, 16);
+  await page.fill('[data-testid="time-from"]', from);
+  await page.dispatchEvent('[data-testid="time-from"]', "change");
+  await page.waitForFunction(() => location.hash.includes("from="));
+  assert.equal(await tile(page, "kpi-events"), count((r) => epoch(r.eventTime) >= epoch(from + ":00Z")));
+  assert.deepEqual(errors, []);
+  await page.close();
+});
