@@ -126,6 +126,7 @@ test("demo data draws charts", async () => {
     assert.ok(rects > 3, `${id} has bars`);
   }
   await page.screenshot({ path: join(artifacts, "overview.png"), fullPage: true });
+  await page.screenshot({ path: join(artifacts, "overview-top.png"), fullPage: true, clip: { x: 0, y: 0, width: 1280, height: 1450 } });
   assert.deepEqual(foreign, []);
   assert.deepEqual(errors, []);
   await page.close();
