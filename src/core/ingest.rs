@@ -18,8 +18,12 @@ use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::io::Write;
 
-/// How much one file may inflate to before it is treated as a gzip bomb.
-pub const MAX_INFLATED_BYTES: u64 = 4 << 30;
+/// How much one file may inflate to, whatever its ratio.
+pub const MAX_INFLATED_BYTES: u64 = 2 << 30;
+/// Past this much inflated data, a file inflating more than [`BOMB_RATIO`] times its
+/// compressed size is treated as a gzip bomb (CloudTrail logs inflate about 10 times).
+const BOMB_FLOOR: u64 = 64 << 20;
+const BOMB_RATIO: u64 = 200;
 /// How much of a single top-level object may be buffered while its shape is undecided.
 const MAX_OBJECT_BYTES: usize = 512 << 20;
 /// Per-record problems listed individually per file; the rest are counted.
@@ -88,8 +92,8 @@ pub enum ProblemKind {
     Gzip { detail: String },
     /// The gzip stream stops before its end.
     GzipTruncated,
-    /// Inflating went past [`MAX_INFLATED_BYTES`].
-    TooLarge { limit: u64 },
+    /// Inflating went past the limits: a gzip bomb, or a file too large to hold.
+    TooLarge { inflated: u64, compressed: u64 },
     /// A structural JSON error outside any record; reading stops there.
     Syntax {
         offset: u64,
@@ -161,10 +165,14 @@ impl fmt::Display for Problem {
                 f,
                 "the gzip data is cut off before its end (incomplete download?); records before the cut were loaded"
             ),
-            ProblemKind::TooLarge { limit } => write!(
+            ProblemKind::TooLarge {
+                inflated,
+                compressed,
+            } => write!(
                 f,
-                "inflates to more than {} GiB, which looks like a gzip bomb; stopped there",
-                limit >> 30
+                "{} MB of compressed data inflated to over {} MB, which looks like a gzip bomb (CloudTrail logs inflate about 10 times); stopped there, records before it were loaded",
+                compressed / 1_000_000,
+                inflated / 1_000_000
             ),
             ProblemKind::Syntax {
                 offset,
@@ -711,6 +719,14 @@ impl Splitter {
         }
     }
 
+    /// Hands out a record that is complete but not yet followed by `,` or `]` (used when
+    /// reading stops early, so the last whole record is not lost).
+    pub fn flush_complete(&mut self, out: &mut dyn FnMut(Piece<'_>)) {
+        if self.collecting && self.elem_closed {
+            self.emit_element(out);
+        }
+    }
+
     /// Ends the input; reports a value left open.
     pub fn finish(&mut self) {
         if self.dead {
@@ -803,6 +819,12 @@ fn scrub_control_characters(bytes: &[u8]) -> Vec<u8> {
         .iter()
         .map(|&b| if b < 0x20 { b' ' } else { b })
         .collect()
+}
+
+/// Whether `inflated` bytes from `compressed` bytes look like a gzip bomb.
+fn is_bomb(inflated: u64, compressed: u64) -> bool {
+    inflated > MAX_INFLATED_BYTES
+        || (inflated > BOMB_FLOOR && inflated > compressed.saturating_mul(BOMB_RATIO))
 }
 
 enum Layer {
@@ -920,14 +942,18 @@ impl FileIngest {
             if result.is_err() {
                 break;
             }
-            if self.report.inflated + out.len() as u64 > MAX_INFLATED_BYTES {
+            if is_bomb(self.report.inflated + out.len() as u64, self.report.bytes) {
                 break;
             }
         }
         self.split(&out, sink);
-        if self.report.inflated > MAX_INFLATED_BYTES {
+        if is_bomb(self.report.inflated, self.report.bytes) {
+            let mut splitter = std::mem::take(&mut self.splitter);
+            splitter.flush_complete(&mut |piece| self.piece(piece, sink));
+            self.splitter = splitter;
             self.problem(ProblemKind::TooLarge {
-                limit: MAX_INFLATED_BYTES,
+                inflated: self.report.inflated,
+                compressed: self.report.bytes,
             });
             self.layer = Layer::Stopped;
         } else if let Err(e) = result {
@@ -1297,6 +1323,29 @@ mod tests {
         assert_eq!(v["eventName"], "B");
         assert_eq!(v["x"], "a\"]}\\");
         assert!(extract_record(b"short", store.origin[1]).is_err());
+    }
+
+    #[test]
+    fn gzip_bomb_stops_with_a_message() {
+        use flate2::write::GzEncoder;
+        // 200 MB of spaces after one record: a few hundred KB compressed.
+        let mut e = GzEncoder::new(Vec::new(), flate2::Compression::best());
+        e.write_all(b"[{\"eventName\":\"A\"}").unwrap();
+        let spaces = vec![b' '; 1 << 20];
+        for _ in 0..200 {
+            e.write_all(&spaces).unwrap();
+        }
+        e.write_all(b"]").unwrap();
+        let gz = e.finish().unwrap();
+        assert!(gz.len() < 1 << 20, "{}", gz.len());
+        let (n, r) = load(&gz);
+        assert_eq!(n, ["A"]);
+        assert!(
+            matches!(r.problems[0].kind, ProblemKind::TooLarge { .. }),
+            "{:?}",
+            r.problems
+        );
+        assert!(r.problems[0].to_string().contains("gzip bomb"));
     }
 
     #[test]

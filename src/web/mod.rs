@@ -53,7 +53,7 @@ pub fn show_fatal_error(message: &str) {
     let build = || -> Result<(), JsValue> {
         let screen = document.create_element("div")?;
         screen.set_class_name("tg-fatal");
-        screen.set_attribute("data-testid", "fatal-error")?;
+        screen.set_attribute("data-testid", "crash-screen")?;
         screen.set_attribute("role", "alert")?;
         let title = document.create_element("h1")?;
         title.set_text_content(Some("Trailglass stopped because of an internal error"));
@@ -171,4 +171,15 @@ pub async fn download_png(name: &str, svg: &str, width: u32, height: u32) -> Res
         .to_data_url_with_type("image/png")
         .map_err(|e| js_error(&e))?;
     download_url(name, &url)
+}
+
+/// Panics on purpose, so the browser tests can check the crash screen
+/// (`window.wasmBindings.trigger_panic_for_test()`); nothing in the UI calls it.
+#[wasm_bindgen]
+pub fn trigger_panic_for_test() {
+    // A deliberate panic: the point of this function.
+    #[allow(clippy::panic)]
+    {
+        panic!("deliberate panic for the crash-screen test");
+    }
 }
