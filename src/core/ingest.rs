@@ -125,6 +125,8 @@ pub enum ProblemKind {
     MissingComma { index: u64, line: u64 },
     /// Raw control characters inside strings were replaced so the record could load.
     ControlCharacters { index: u64, line: u64 },
+    /// Bytes that are not UTF-8 were replaced with U+FFFD so the record could load.
+    InvalidUtf8 { index: u64, line: u64 },
     /// More per-record problems than are listed.
     More { count: u64 },
     /// The browser could not read the file or folder.
@@ -143,7 +145,9 @@ impl Problem {
     pub fn is_warning(&self) -> bool {
         matches!(
             self.kind,
-            ProblemKind::MissingComma { .. } | ProblemKind::ControlCharacters { .. }
+            ProblemKind::MissingComma { .. }
+                | ProblemKind::ControlCharacters { .. }
+                | ProblemKind::InvalidUtf8 { .. }
         )
     }
 }
@@ -157,6 +161,10 @@ impl fmt::Display for Problem {
             ProblemKind::NotJson { first_bytes } => write!(
                 f,
                 "not a CloudTrail log: neither gzip nor JSON (starts with bytes {first_bytes})"
+            ),
+            ProblemKind::Gzip { detail } if detail.contains("checksum") => write!(
+                f,
+                "corrupt gzip data ({detail}): the file was damaged or cut off at its very end; its records were loaded but may not be what was written"
             ),
             ProblemKind::Gzip { detail } => {
                 write!(f, "corrupt gzip data ({detail}); records before the damage were loaded")
@@ -227,6 +235,10 @@ impl fmt::Display for Problem {
             ProblemKind::ControlCharacters { index, line } => write!(
                 f,
                 "record {index} (line {line}) has raw control characters in a string; they were replaced with spaces and the record loaded"
+            ),
+            ProblemKind::InvalidUtf8 { index, line } => write!(
+                f,
+                "record {index} (line {line}) has bytes that are not UTF-8; they were replaced with U+FFFD and the record loaded"
             ),
             ProblemKind::More { count } => write!(f, "and {count} more problems like these"),
             ProblemKind::Unreadable { detail } => write!(f, "could not be read: {detail}"),
@@ -1027,13 +1039,26 @@ impl FileIngest {
     }
 
     fn record(&mut self, piece: &Piece<'_>, bytes: &[u8], sink: &mut dyn EventSink) {
-        let scrubbed;
+        // Two repairs keep a record that a strict parser would drop: raw control characters
+        // in strings, and bytes that are not UTF-8. Each is reported as a warning.
+        let repaired;
         let parsed = match serde_json::from_slice::<RawRecord>(bytes) {
             Err(e) if e.to_string().starts_with("control character") => {
-                scrubbed = scrub_control_characters(bytes);
-                let again = serde_json::from_slice::<RawRecord>(&scrubbed);
+                repaired = scrub_control_characters(bytes);
+                let again = serde_json::from_slice::<RawRecord>(&repaired);
                 if again.is_ok() {
                     self.record_problem(ProblemKind::ControlCharacters {
+                        index: piece.index,
+                        line: piece.line,
+                    });
+                }
+                again
+            }
+            Err(e) if e.to_string().starts_with("invalid unicode code point") => {
+                repaired = String::from_utf8_lossy(bytes).into_owned().into_bytes();
+                let again = serde_json::from_slice::<RawRecord>(&repaired);
+                if again.is_ok() {
+                    self.record_problem(ProblemKind::InvalidUtf8 {
                         index: piece.index,
                         line: piece.line,
                     });
@@ -1289,6 +1314,34 @@ mod tests {
         ));
         let (_, r) = load(br#"{"Type":"Notification"}"#);
         assert_eq!(r.problems[0].kind, ProblemKind::NoRecords { objects: 1 });
+    }
+
+    #[test]
+    fn invalid_utf8_is_repaired() {
+        let (n, r) = load(b"[{\"eventName\":\"A\xff\xfeB\",\"eventID\":\"u1\"}]");
+        assert_eq!(n, ["A\u{FFFD}\u{FFFD}B"]);
+        assert!(matches!(
+            r.problems[0].kind,
+            ProblemKind::InvalidUtf8 { index: 0, .. }
+        ));
+    }
+
+    #[test]
+    fn deep_nesting_and_huge_strings_do_not_crash() {
+        let deep = format!(
+            "[{{\"eventName\":\"D\",\"x\":{}{}}}]",
+            "[".repeat(100_000),
+            "]".repeat(100_000)
+        );
+        let (n, _) = load(deep.as_bytes());
+        assert_eq!(n, ["D"]);
+        let big = format!(
+            "[{{\"eventName\":\"B\",\"errorMessage\":\"{}\"}}]",
+            "x".repeat(50 << 20)
+        );
+        let (n, r) = load(big.as_bytes());
+        assert_eq!(n, ["B"]);
+        assert!(r.problems.is_empty());
     }
 
     #[test]
