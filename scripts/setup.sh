@@ -34,6 +34,16 @@ if [ "$(npm_version binaryen)" != 132.0.0 ] || [ "$(npm_version playwright-core)
   npm ci --no-audit --no-fund
 fi
 
+if [ "$what" = test ] && [ "$(cargo fuzz --version 2>/dev/null)" != "cargo-fuzz 0.13.2" ]; then
+  say "installing cargo-fuzz 0.13.2 (about 2 minutes, once)"
+  cargo install cargo-fuzz@0.13.2
+fi
+
+if [ "$what" = test ] && ! rustup toolchain list | grep -q '^nightly'; then
+  say "installing the nightly toolchain (cargo fuzz needs it)"
+  rustup toolchain install nightly --profile minimal
+fi
+
 if [ "$what" = test ] && ! command -v chromium >/dev/null; then
   say "installing Debian's chromium and chromium-driver"
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what the tests need, then runs every check: formatting, clippy (native and
-# wasm32), the native unit and integration tests, the release build, and the browser
-# end-to-end tests in headless Chromium against that build.
+# wasm32), the native unit and integration tests, a short fuzzing run of each target, the
+# release build, and the browser end-to-end tests in headless Chromium against that build.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/setup.sh test
@@ -21,8 +21,12 @@ cargo clippy --target wasm32-unknown-unknown --lib --bins -- -D warnings
 step "native tests (unit + integration over ../shared/fixtures)"
 cargo test
 
+step "fuzzing (each target ${FUZZ_SECONDS:-60} s; see fuzz/run.sh)"
+bash fuzz/run.sh
+
 step "release build (trunk)"
 trunk build --release --offline
 
 step "browser end-to-end tests (headless Chromium)"
 node --test --test-concurrency=1 tests/e2e/
+

@@ -63,9 +63,18 @@ pub fn percent_decode(s: &str) -> String {
 
 /// Encodes a query component (everything but unreserved characters and `*`, `:`, `/`).
 pub fn percent_encode(s: &str) -> String {
+    encode(s, b"-_.~*:/@")
+}
+
+/// Encodes a path segment (as a query component, and `/` too).
+fn percent_encode_segment(s: &str) -> String {
+    encode(s, b"-_.~*:@")
+}
+
+fn encode(s: &str, keep: &[u8]) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || b"-_.~*:/@".contains(&b) {
+        if b.is_ascii_alphanumeric() || keep.contains(&b) {
             out.push(b as char);
         } else {
             out.push_str(&format!("%{b:02X}"));
@@ -149,15 +158,9 @@ pub fn parse(hash: &str) -> Route {
     {
         [] | ["scan"] | ["demo"] => {}
         ["services"] => route.view = View::Services,
-        ["services", name] => {
-            route.view = View::Service((*name).to_owned());
-            route.filter.service = Some((*name).to_owned());
-        }
+        ["services", name] => route.view = View::Service((*name).to_owned()),
         ["users"] => route.view = View::Users,
-        ["users", name] => {
-            route.view = View::User((*name).to_owned());
-            route.filter.actor = Some((*name).to_owned());
-        }
+        ["users", name] => route.view = View::User((*name).to_owned()),
         ["parameters"] => route.view = View::Parameters,
         _ => route
             .errors
@@ -220,6 +223,12 @@ pub fn parse(hash: &str) -> Route {
             _ => route.errors.push(format!("unknown parameter '{k}'")),
         }
     }
+    // The page's own subject wins over a query parameter for the same thing.
+    match &route.view {
+        View::Service(name) => route.filter.service = Some(name.clone()),
+        View::User(name) => route.filter.actor = Some(name.clone()),
+        _ => {}
+    }
     if params.len() != values.len() {
         route.errors.push(format!(
             "params has {} names but value has {} values; they must pair up",
@@ -246,14 +255,14 @@ pub fn to_hash(view: &View, f: &Filter) -> String {
             if f.service.as_deref() == Some(name.as_str()) {
                 f.service = None;
             }
-            format!("#/services/{}", percent_encode(name))
+            format!("#/services/{}", percent_encode_segment(name))
         }
         View::Users => "#/users".to_owned(),
         View::User(name) => {
             if f.actor.as_deref() == Some(name.as_str()) {
                 f.actor = None;
             }
-            format!("#/users/{}", percent_encode(name))
+            format!("#/users/{}", percent_encode_segment(name))
         }
         View::Parameters => "#/parameters".to_owned(),
     };
@@ -394,6 +403,22 @@ mod tests {
         let again = parse(&to_hash(&r.view, &r.filter));
         assert_eq!(again, r);
         assert_eq!(to_hash(&View::Overview, &Filter::default()), "#/");
+    }
+
+    /// Found by the `route` fuzz target: an empty `actor=` must not unset the page's actor.
+    #[test]
+    fn regression_empty_actor_parameter_on_a_user_page() {
+        let r = parse("#/users/alice?actor&aws=hide");
+        assert_eq!(r.filter.actor.as_deref(), Some("alice"));
+        assert_eq!(parse(&to_hash(&r.view, &r.filter)), r);
+    }
+
+    /// Found by the `route` fuzz target: a name with `/` in it must stay one segment.
+    #[test]
+    fn regression_slash_in_user_name_round_trips() {
+        let r = parse("#/users/a%2fb?eventName=X");
+        assert_eq!(r.view, View::User("a/b".into()));
+        assert_eq!(parse(&to_hash(&r.view, &r.filter)), r);
     }
 
     #[test]
