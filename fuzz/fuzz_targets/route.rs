@@ -6,7 +6,9 @@ use libfuzzer_sys::fuzz_target;
 use trailglass::core::route::{parse, to_hash};
 
 fuzz_target!(|data: &[u8]| {
-    let Ok(text) = std::str::from_utf8(data) else { return };
+    let Ok(text) = std::str::from_utf8(data) else {
+        return;
+    };
     let route = parse(text);
     let again = parse(&to_hash(&route.view, &route.filter));
     assert_eq!(again.view, route.view, "{text:?}");
