@@ -7,6 +7,7 @@ pub mod export;
 pub mod fields;
 pub mod filter;
 pub mod ingest;
+pub mod integrity;
 pub mod query;
 pub mod record;
 pub mod route;

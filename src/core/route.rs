@@ -25,6 +25,8 @@ pub enum View {
     User(String),
     /// Discovered fields.
     Parameters,
+    /// Log-file integrity from digests.
+    Integrity,
 }
 
 /// A parsed route: the view, its filters, and what could not be understood.
@@ -162,6 +164,7 @@ pub fn parse(hash: &str) -> Route {
         ["users"] => route.view = View::Users,
         ["users", name] => route.view = View::User((*name).to_owned()),
         ["parameters"] => route.view = View::Parameters,
+        ["integrity"] => route.view = View::Integrity,
         _ => route
             .errors
             .push(format!("there is no page '#/{path}'; showing the overview")),
@@ -265,6 +268,7 @@ pub fn to_hash(view: &View, f: &Filter) -> String {
             format!("#/users/{}", percent_encode_segment(name))
         }
         View::Parameters => "#/parameters".to_owned(),
+        View::Integrity => "#/integrity".to_owned(),
     };
     let mut q: Vec<(&str, String)> = Vec::new();
     let time = |t: i64| format_time(t).trim_end_matches('Z').to_owned();
@@ -357,6 +361,7 @@ mod tests {
         assert_eq!(parse("#/services").view, View::Services);
         assert_eq!(parse("#/users").view, View::Users);
         assert_eq!(parse("#/parameters").view, View::Parameters);
+        assert_eq!(parse("#/integrity").view, View::Integrity);
         assert_eq!(parse("").view, View::Overview);
     }
 

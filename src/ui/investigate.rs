@@ -268,6 +268,12 @@ pub fn FilterBar() -> impl IntoView {
                     }
                 }}
             </div>
+            <Show when=move || !state.mismatched_files.with(|m| m.is_empty())>
+                <p class="tg-problem" data-testid="tamper-warning">
+                    {move || format!("{} file(s) do not match their CloudTrail digest: their events are marked ⚠ and may not be what AWS wrote. See ", state.mismatched_files.with(|m| m.len()))}
+                    <a href="#/integrity">"Integrity"</a>"."
+                </p>
+            </Show>
             <Show when=move || !errors().is_empty()>
                 <ul class="tg-route-errors" data-testid="route-errors">
                     {move || errors().into_iter().map(|e| view! { <li>{e}</li> }).collect_view()}
@@ -398,6 +404,10 @@ pub fn EventTable() -> impl IntoView {
         })
     };
     let row_view = move |(i, row): (usize, u32)| {
+        let tampered = state
+            .store
+            .with_value(|s| s.origin.get(row as usize).map(|o| o.file))
+            .is_some_and(|f| state.mismatched_files.with_untracked(|m| m.contains(&f)));
         let cells = state.store.with_value(|s| {
             let r = row as usize;
             let actor = s
@@ -406,11 +416,17 @@ pub fn EventTable() -> impl IntoView {
                 .map(|a| a.label.clone())
                 .unwrap_or_default();
             let resources: Vec<&str> = s.resources(r).map(|(n, _)| s.strings.get(n)).collect();
+            let time = if s.time[r] == NO_TIME {
+                "(no time)".to_owned()
+            } else {
+                format_time(s.time[r])
+            };
             [
-                if s.time[r] == NO_TIME {
-                    "(no time)".to_owned()
+                // Events from a file that does not match its digest carry a warning sign.
+                if tampered {
+                    format!("⚠ {time}")
                 } else {
-                    format_time(s.time[r])
+                    time
                 },
                 s.strings.get(s.event_name[r]).to_owned(),
                 actor,
@@ -426,6 +442,7 @@ pub fn EventTable() -> impl IntoView {
         view! {
             <div class="tg-erow" role="row" data-testid="event-row" data-row=row
                 class:tg-erow--selected=move || state.selected_event.get() == Some(row)
+                class:tg-erow--tampered=tampered
                 style=style
                 on:click=move |_| state.selected_event.set(Some(row))>
                 {cells.into_iter().zip(on).filter(|(_, on)| *on).map(|(c, _)| { let title = c.clone(); view! { <span role="cell" title=title>{c}</span> } }).collect_view()}
@@ -472,7 +489,7 @@ pub fn EventTable() -> impl IntoView {
                 <div class="tg-etable__scroll" style:height=format!("{VIEWPORT}px")
                     on:scroll=move |ev| scroll.set(event_target::<web_sys::Element>(&ev).scroll_top() as f64)>
                     <div class="tg-etable__space" style:height=move || format!("{}px", order.with(Vec::len) as f64 * ROW_HEIGHT)>
-                        {move || { shown.track(); visible().into_iter().map(row_view).collect_view() }}
+                        {move || { shown.track(); state.mismatched_files.track(); visible().into_iter().map(row_view).collect_view() }}
                     </div>
                 </div>
             </div>
@@ -727,6 +744,7 @@ pub fn ListPage() -> impl IntoView {
                 </section>
             }.into_any()),
             View::Parameters => Some(view! { <DiscoveredFields/> }.into_any()),
+            View::Integrity => Some(view! { <IntegrityView/> }.into_any()),
             _ => None,
         }}
     }
@@ -794,6 +812,48 @@ fn DiscoveredFields() -> impl IntoView {
                     }).collect_view())}
                 </tbody>
             </table>
+        </section>
+    }
+}
+
+/// Log-file integrity: each log file verified against the loaded digests.
+#[component]
+fn IntegrityView() -> impl IntoView {
+    use crate::core::integrity::Status;
+    let state = expect_context::<AppState>();
+    view! {
+        <section class="tg-card" data-testid="integrity">
+            <h2>"Log-file integrity"</h2>
+            {move || match state.integrity.get() {
+                None => view! {
+                    <p class="tg-notes">
+                        "No digest files are loaded. Load the trail's CloudTrail-Digest files (AWSLogs/<account>/CloudTrail-Digest/…) with its logs to check that every log file is the one CloudTrail wrote."
+                    </p>
+                }.into_any(),
+                Some(r) => view! {
+                    <p class="tg-notes" data-testid="integrity-summary">
+                        {format!(
+                            "{} digests: {} verified, {} mismatched, {} missing, {} unlisted. Hashes verified, signatures not checked (CloudTrail keeps them in S3 object metadata, which copied files do not carry).",
+                            r.digests, r.count(Status::Verified), r.count(Status::Mismatched), r.count(Status::Missing), r.count(Status::Unlisted)
+                        )}
+                    </p>
+                    <ul class="tg-route-errors" data-testid="integrity-chain">
+                        {r.chain_breaks.iter().chain(&r.gaps).map(|m| view! { <li>{m.clone()}</li> }).collect_view()}
+                    </ul>
+                    <table class="tg-table">
+                        <thead><tr><th>"Log file"</th><th>"Status"</th><th>"Loaded as"</th></tr></thead>
+                        <tbody>
+                            {r.files.iter().map(|f| view! {
+                                <tr data-testid="integrity-file" data-status=f.status.as_str() class=format!("tg-integrity--{}", f.status.as_str())>
+                                    <td class="tg-key" title=f.name.clone()>{f.name.clone()}</td>
+                                    <td>{f.status.as_str()}</td>
+                                    <td class="tg-key">{f.path.clone().unwrap_or_default()}</td>
+                                </tr>
+                            }).collect_view()}
+                        </tbody>
+                    </table>
+                }.into_any(),
+            }}
         </section>
     }
 }

@@ -44,6 +44,15 @@ async fn drain(state: AppState) {
     }
     PENDING.with(|p| p.borrow_mut().clear());
     state.refresh();
+    // Digests loaded: check every log file against them, so tampered files are marked.
+    let files = state.checkable_files.get_untracked();
+    if files.iter().any(|(_, digest)| *digest) {
+        spawn_local(async move {
+            let (report, mismatched) = crate::web::files::check_integrity(&files).await;
+            state.mismatched_files.set(mismatched.into_iter().collect());
+            state.integrity.set(Some(report));
+        });
+    }
     let nothing =
         state.store.with_value(|s| s.is_empty()) && state.summary.get_untracked().files == 0;
     state
@@ -98,6 +107,13 @@ pub fn App() -> impl IntoView {
             <header class="tg-header">
                 <h1 class="tg-logo">"Trailglass"</h1>
                 <p class="tg-tagline">"Who did what, where, when — from CloudTrail logs, in your browser."</p>
+                <nav class="tg-nav" aria-label="Views">
+                    <a href="#/">"Overview"</a>
+                    <a href="#/users">"Actors"</a>
+                    <a href="#/services">"Services"</a>
+                    <a href="#/parameters">"Fields"</a>
+                    <a href="#/integrity">"Integrity"</a>
+                </nav>
                 <span class="tg-privacy" title="Files are read and analysed in this tab. The page contacts only its own origin; a Content-Security-Policy enforces it.">
                     "Local only: nothing leaves this tab"
                 </span>

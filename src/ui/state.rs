@@ -63,6 +63,11 @@ pub struct AppState {
     pub selection: Memo<Vec<u32>>,
     /// The event whose full record is shown (a store row).
     pub selected_event: RwSignal<Option<u32>>,
+    /// Loaded files by role, for the integrity check: (file number, is a digest).
+    pub checkable_files: RwSignal<Vec<(u32, bool)>>,
+    /// The last integrity report, and the files whose hash did not match their digest.
+    pub integrity: RwSignal<Option<crate::core::integrity::IntegrityReport>>,
+    pub mismatched_files: RwSignal<std::collections::HashSet<u32>>,
     /// Events picked for side-by-side comparison (at most 5 rows).
     pub compare: RwSignal<Vec<u32>>,
     /// The result of the last whole-record search (field = value, free text).
@@ -110,6 +115,9 @@ impl AppState {
             deep,
             deep_busy: RwSignal::new(0),
             compare: RwSignal::new(Vec::new()),
+            checkable_files: RwSignal::new(Vec::new()),
+            integrity: RwSignal::new(None),
+            mismatched_files: RwSignal::new(Default::default()),
         }
     }
 
@@ -228,6 +236,10 @@ impl LoadTarget for AppState {
             s.bad_records += r.bad_records;
             s.files_with_problems += u64::from(!r.problems.is_empty());
         });
+        if r.digests > 0 || r.records > 0 {
+            self.checkable_files
+                .update(|f| f.push((r.file, r.digests > 0 && r.records == 0)));
+        }
         if !r.problems.is_empty() {
             self.problems.update(|p| p.extend(r.problems));
         }

@@ -236,3 +236,50 @@ pub async fn read_records(
         .collect();
     (records, errors)
 }
+
+/// Checks every kept log file against every kept digest: re-reads, inflates and hashes
+/// each file (yielding between files). Returns the report and the numbers of the files
+/// whose hash did not match.
+pub async fn check_integrity(
+    files: &[(u32, bool)],
+) -> (crate::core::integrity::IntegrityReport, Vec<u32>) {
+    use crate::core::integrity::{sha256_hex, verify, DigestFile, LoadedFile, Status};
+    let mut loaded = Vec::new();
+    let mut numbers = Vec::new();
+    for &(file, is_digest) in files {
+        let Some(source) = kept(file) else { continue };
+        let path = source.path().to_owned();
+        let bytes = match source {
+            Source::Memory { bytes, .. } => bytes,
+            Source::File { file: f, .. } => match JsFuture::from(f.array_buffer()).await {
+                Ok(buf) => js_sys::Uint8Array::new(&buf).to_vec(),
+                Err(_) => continue,
+            },
+        };
+        let inflated = crate::core::ingest::inflate_all(&bytes).unwrap_or(bytes);
+        let digest = if is_digest {
+            DigestFile::parse(&inflated).ok()
+        } else {
+            None
+        };
+        loaded.push(LoadedFile {
+            path,
+            sha256: sha256_hex(&inflated),
+            digest,
+        });
+        numbers.push(file);
+        super::yield_now().await;
+    }
+    let report = verify(&loaded);
+    let mismatched = report
+        .files
+        .iter()
+        .filter(|c| c.status == Status::Mismatched)
+        .filter_map(|c| {
+            let path = c.path.as_deref()?;
+            let i = loaded.iter().position(|l| l.path == path)?;
+            numbers.get(i).copied()
+        })
+        .collect();
+    (report, mismatched)
+}
