@@ -22,48 +22,52 @@ pub struct Overview {
     pub last: Option<i64>,
 }
 
-fn distinct(column: &[StrId]) -> u64 {
-    let mut seen = vec![false; column.iter().copied().max().map_or(0, |m| m as usize + 1)];
-    let mut n = 0;
-    for &id in column {
-        if id != NONE && !seen[id as usize] {
-            seen[id as usize] = true;
-            n += 1;
-        }
-    }
-    n
-}
-
-/// Computes the overview tiles over the selected rows.
+/// Computes the overview tiles over the selected rows, in one pass.
 pub fn overview(store: &Store, rows: &[u32]) -> Overview {
-    let pick = |col: &[u32]| -> Vec<u32> { rows.iter().map(|&r| col[r as usize]).collect() };
+    let mut actor_seen = vec![false; store.actors.len()];
+    let mut string_seen = vec![0u8; store.strings.len()];
+    const SOURCE: u8 = 1;
+    const REGION: u8 = 2;
     let mut o = Overview {
         events: rows.len() as u64,
-        actors: distinct(
-            &rows
-                .iter()
-                .map(|&r| store.actor[r as usize] + 1)
-                .collect::<Vec<_>>(),
-        ),
-        services: distinct(&pick(&store.event_source)),
-        regions: distinct(&pick(&store.region)),
-        errors: rows
-            .iter()
-            .filter(|&&r| store.error_code[r as usize] != NONE)
-            .count() as u64,
         ..Overview::default()
     };
+    let (mut first, mut last) = (i64::MAX, i64::MIN);
     for &r in rows {
-        let (t, f) = (store.time[r as usize], store.flags[r as usize]);
-        if f & flags::INSIGHT != 0 {
+        let i = r as usize;
+        let a = store.actor[i] as usize;
+        if !actor_seen[a] {
+            actor_seen[a] = true;
+            o.actors += 1;
+        }
+        for (id, bit) in [(store.event_source[i], SOURCE), (store.region[i], REGION)] {
+            let seen = &mut string_seen[id as usize];
+            if id != NONE && *seen & bit == 0 {
+                *seen |= bit;
+                if bit == SOURCE {
+                    o.services += 1;
+                } else {
+                    o.regions += 1;
+                }
+            }
+        }
+        if store.error_code[i] != NONE {
+            o.errors += 1;
+        }
+        if store.flags[i] & flags::INSIGHT != 0 {
             o.insights += 1;
         }
+        let t = store.time[i];
         if t == NO_TIME {
             o.bad_times += 1;
-            continue;
+        } else {
+            first = first.min(t);
+            last = last.max(t);
         }
-        o.first = Some(o.first.map_or(t, |x| x.min(t)));
-        o.last = Some(o.last.map_or(t, |x| x.max(t)));
+    }
+    if first <= last {
+        o.first = Some(first);
+        o.last = Some(last);
     }
     o
 }
@@ -135,9 +139,11 @@ pub fn by_column(
     column: &[StrId],
     label: impl Fn(&str) -> String,
 ) -> Vec<Row> {
-    let mut counts: HashMap<StrId, (u64, u64)> = HashMap::new();
+    // Count densely by string id (a flat array beats hashing per row), then keep the
+    // values that occur.
+    let mut counts = vec![(0u64, 0u64); store.strings.len()];
     for &r in rows {
-        let c = counts.entry(column[r as usize]).or_default();
+        let c = &mut counts[column[r as usize] as usize];
         c.0 += 1;
         if store.error_code[r as usize] != NONE {
             c.1 += 1;
@@ -145,7 +151,10 @@ pub fn by_column(
     }
     let mut out: Vec<Row> = counts
         .into_iter()
+        .enumerate()
+        .filter(|(_, (count, _))| *count > 0)
         .map(|(s, (count, errors))| {
+            let s = s as StrId;
             let value = store.strings.get(s);
             Row {
                 label: label(value),
@@ -214,38 +223,40 @@ pub struct Matrix {
     pub max: u64,
 }
 
-/// The actor × service matrix over the top `n_actors` actors and `n_services` services.
-pub fn matrix(store: &Store, rows: &[u32], n_actors: usize, n_services: usize) -> Matrix {
-    let actors: Vec<Row> = by_actor(store, rows).into_iter().take(n_actors).collect();
-    let services: Vec<Row> = by_service(store, rows)
-        .into_iter()
-        .take(n_services)
-        .collect();
-    let actor_index: HashMap<&str, usize> = actors
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.key.as_str(), i))
-        .collect();
-    let service_index: HashMap<&str, usize> = services
-        .iter()
-        .enumerate()
-        .map(|(i, r)| (r.key.as_str(), i))
-        .collect();
+/// The actor × service matrix for the given top actors and services (rows of
+/// [`by_actor`] and [`by_service`] over the same selection).
+pub fn matrix(store: &Store, rows: &[u32], actors: &[Row], services: &[Row]) -> Matrix {
+    // Map actor ids and string ids to matrix positions once; then count by integer index.
+    let mut actor_pos = vec![usize::MAX; store.actors.len()];
+    for (i, r) in actors.iter().enumerate() {
+        if let Some(id) = store.actors.iter().position(|a| a.key == r.key) {
+            actor_pos[id] = i;
+        }
+    }
+    let mut service_pos = vec![usize::MAX; store.strings.len()];
+    for (i, r) in services.iter().enumerate() {
+        if let Some(id) = store.strings.lookup(&r.key) {
+            service_pos[id as usize] = i;
+        }
+    }
     let mut counts = vec![vec![0u64; services.len()]; actors.len()];
     for &r in rows {
-        let a = store
-            .actors
-            .get(store.actor[r as usize] as usize)
-            .map(|a| a.key.as_str());
-        let s = store.strings.get(store.event_source[r as usize]);
-        if let (Some(&ai), Some(&si)) = (a.and_then(|a| actor_index.get(a)), service_index.get(s)) {
-            counts[ai][si] += 1;
+        let a = actor_pos[store.actor[r as usize] as usize];
+        let s = service_pos[store.event_source[r as usize] as usize];
+        if a != usize::MAX && s != usize::MAX {
+            counts[a][s] += 1;
         }
     }
     let max = counts.iter().flatten().copied().max().unwrap_or(0);
     Matrix {
-        actors: actors.into_iter().map(|r| (r.label, r.key)).collect(),
-        services: services.into_iter().map(|r| (r.label, r.key)).collect(),
+        actors: actors
+            .iter()
+            .map(|r| (r.label.clone(), r.key.clone()))
+            .collect(),
+        services: services
+            .iter()
+            .map(|r| (r.label.clone(), r.key.clone()))
+            .collect(),
         counts,
         max,
     }
@@ -375,10 +386,14 @@ fn ceil_div(a: i64, b: i64) -> i64 {
 
 /// The auto-binned timeline: the smallest readable bin width giving at most `max_bins` bins.
 pub fn timeline(store: &Store, rows: &[u32], max_bins: usize) -> Timeline {
-    let o = overview(store, rows);
-    let (Some(first), Some(last)) = (o.first, o.last) else {
+    let times = rows
+        .iter()
+        .map(|&r| store.time[r as usize])
+        .filter(|&t| t != NO_TIME);
+    let (first, last) = times.fold((i64::MAX, i64::MIN), |(lo, hi), t| (lo.min(t), hi.max(t)));
+    if first > last {
         return Timeline::default();
-    };
+    }
     let span = last - first + 1;
     let max_bins = max_bins.max(1) as i64;
     let bin = BINS
@@ -468,7 +483,8 @@ mod tests {
     #[test]
     fn actor_service_matrix() {
         let s = store(DOC);
-        let m = matrix(&s, &s.all_rows(), 10, 10);
+        let all = s.all_rows();
+        let m = matrix(&s, &all, &by_actor(&s, &all), &by_service(&s, &all));
         assert_eq!(m.counts.iter().flatten().sum::<u64>(), 3);
         assert_eq!(m.max, 1);
         assert_eq!(m.services[0].1, "ec2.amazonaws.com");

@@ -194,7 +194,7 @@ pub fn Overview() -> impl IntoView {
                 <BarCard title="Events per actor" testid="chart-actors" table="table-actors" first="Actor" rows=actors top=TOP_N pick=Pick::Actor color=chart::BAR/>
                 <BarCard title="Events per service" testid="chart-services" table="table-services" first="Service" rows=services top=TOP_N pick=Pick::Service color=chart::READ/>
             </div>
-            <Heatmap/>
+            <Heatmap actors=actors services=services/>
             <section class="tg-card" data-testid="chart-timeline">
                 <h2>
                     "Events over time "
@@ -431,9 +431,24 @@ fn TimelineTable(timeline: Memo<Timeline>) -> impl IntoView {
 
 /// Actor × service matrix: who used what, at a glance; click a cell to filter on both.
 #[component]
-fn Heatmap() -> impl IntoView {
+fn Heatmap(
+    /// Events per actor over the selection (the heat map shows the top 15).
+    actors: Memo<Vec<Row>>,
+    /// Events per service over the selection (the top 12).
+    services: Memo<Vec<Row>>,
+) -> impl IntoView {
     let state = expect_context::<AppState>();
-    let matrix = derive(state, |s, r| query::matrix(s, r, 15, 12));
+    let matrix = Memo::new(move |_| {
+        actors.with(|a| {
+            services.with(|sv| {
+                state.selection.with(|rows| {
+                    state.store.with_value(|s| {
+                        query::matrix(s, rows, &a[..a.len().min(15)], &sv[..sv.len().min(12)])
+                    })
+                })
+            })
+        })
+    });
     view! {
         <section class="tg-card" data-testid="heatmap">
             <h2>"Actors × services"</h2>
