@@ -1043,29 +1043,40 @@ impl FileIngest {
         // in strings, and bytes that are not UTF-8. Each is reported as a warning.
         let repaired;
         let parsed = match serde_json::from_slice::<RawRecord>(bytes) {
-            Err(e) if e.to_string().starts_with("control character") => {
-                repaired = scrub_control_characters(bytes);
-                let again = serde_json::from_slice::<RawRecord>(&repaired);
-                if again.is_ok() {
-                    self.record_problem(ProblemKind::ControlCharacters {
-                        index: piece.index,
-                        line: piece.line,
-                    });
+            Err(e) => {
+                let message = e.to_string();
+                let repair = if message.starts_with("control character") {
+                    Some((
+                        scrub_control_characters(bytes),
+                        ProblemKind::ControlCharacters {
+                            index: piece.index,
+                            line: piece.line,
+                        },
+                    ))
+                } else if message.starts_with("invalid unicode code point") {
+                    Some((
+                        String::from_utf8_lossy(bytes).into_owned().into_bytes(),
+                        ProblemKind::InvalidUtf8 {
+                            index: piece.index,
+                            line: piece.line,
+                        },
+                    ))
+                } else {
+                    None
+                };
+                match repair {
+                    Some((fixed, warning)) => {
+                        repaired = fixed;
+                        let again = serde_json::from_slice::<RawRecord>(&repaired);
+                        if again.is_ok() {
+                            self.record_problem(warning);
+                        }
+                        again
+                    }
+                    None => Err(e),
                 }
-                again
             }
-            Err(e) if e.to_string().starts_with("invalid unicode code point") => {
-                repaired = String::from_utf8_lossy(bytes).into_owned().into_bytes();
-                let again = serde_json::from_slice::<RawRecord>(&repaired);
-                if again.is_ok() {
-                    self.record_problem(ProblemKind::InvalidUtf8 {
-                        index: piece.index,
-                        line: piece.line,
-                    });
-                }
-                again
-            }
-            other => other,
+            ok => ok,
         };
         let raw = match parsed {
             Ok(raw) => raw,
