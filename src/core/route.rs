@@ -101,7 +101,8 @@ pub fn parse_bound(v: &str, end: bool) -> Option<i64> {
     }
 }
 
-/// `['a','b']`, `[a,b]` or `a,b` → `["a", "b"]`.
+/// `['a','b']`, `[a,b]` or `a,b` → `["a", "b"]`. Inside an item, `%XX` escapes stand for
+/// characters the list syntax reserves (`,` `'` `"` `[` `]` `%` `+`), as [`to_hash`] writes them.
 fn parse_list(v: &str) -> Vec<String> {
     let v = v.trim();
     let v = v
@@ -109,9 +110,29 @@ fn parse_list(v: &str) -> Vec<String> {
         .and_then(|x| x.strip_suffix(']'))
         .unwrap_or(v);
     v.split(',')
-        .map(|x| x.trim().trim_matches(|c| c == '\'' || c == '"').to_owned())
+        .map(|x| {
+            let x = x.trim();
+            let unquoted = ['\'', '"']
+                .iter()
+                .find_map(|q| x.strip_prefix(*q).and_then(|y| y.strip_suffix(*q)))
+                .unwrap_or(x);
+            percent_decode(unquoted).trim().to_owned()
+        })
         .filter(|x| !x.is_empty())
         .collect()
+}
+
+/// One `params`/`value` list item, quoted, with the list syntax's own characters escaped.
+fn list_item(v: &str) -> String {
+    let mut out = String::from("'");
+    for c in v.chars() {
+        match c {
+            ',' | '\'' | '"' | '[' | ']' | '%' | '+' => out.push_str(&format!("%{:02X}", c as u32)),
+            c => out.push(c),
+        }
+    }
+    out.push('\'');
+    out
 }
 
 /// Applies one `params`/`value` pair: fields the store keeps become column filters (fast);
@@ -310,7 +331,7 @@ pub fn to_hash(view: &View, f: &Filter) -> String {
     }
     if !f.fields.is_empty() {
         let list = |items: Vec<&String>| {
-            let quoted: Vec<String> = items.iter().map(|s| format!("'{s}'")).collect();
+            let quoted: Vec<String> = items.iter().map(|s| list_item(s)).collect();
             format!("[{}]", quoted.join(","))
         };
         q.push(("params", list(f.fields.iter().map(|(k, _)| k).collect())));
@@ -408,6 +429,25 @@ mod tests {
         let again = parse(&to_hash(&r.view, &r.filter));
         assert_eq!(again, r);
         assert_eq!(to_hash(&View::Overview, &Filter::default()), "#/");
+    }
+
+    /// Found by the `route` fuzz target: values holding the list syntax's own characters.
+    #[test]
+    fn regression_params_values_with_quotes_and_commas() {
+        let f = Filter {
+            fields: vec![("a".into(), "x'\",[]%+y'".into())],
+            ..Filter::default()
+        };
+        let r = parse(&to_hash(&View::Overview, &f));
+        assert_eq!(r.filter, f, "{:?}", r.errors);
+    }
+
+    /// Found by the `route` fuzz target: `params` values are trimmed like every other value.
+    #[test]
+    fn regression_params_value_with_trailing_tab() {
+        let r = parse("#/?params=['eventSource']&value=['s3.amazonaws.com\t']");
+        assert_eq!(r.filter.service.as_deref(), Some("s3.amazonaws.com"));
+        assert_eq!(parse(&to_hash(&r.view, &r.filter)), r);
     }
 
     /// Found by the `route` fuzz target: an empty `actor=` must not unset the page's actor.
