@@ -368,7 +368,8 @@ fn LoadNotes(overview: Memo<Overview>) -> impl IntoView {
 }
 
 /// A complete table of rows: label, count, errors, and the key behind the label. Clicking
-/// a row adds its filter; actor rows also carry the full identity as hover text.
+/// a row adds its filter (an actor filter also shows that actor's identity panel); actor
+/// rows carry the full identity as hover text.
 #[component]
 pub fn RowTable(
     /// The `data-testid` of the table.
@@ -387,9 +388,6 @@ pub fn RowTable(
                 {move || rows.get().into_iter().map(|r| {
                     let key = r.key.clone();
                     let on_click = move |_| {
-                        if matches!(pick, Pick::Actor) {
-                            state.selected_actor.set(Some(key.clone()));
-                        }
                         state.update_filter(|f| pick.apply(f, &key));
                     };
                     view! {

@@ -55,8 +55,6 @@ pub struct AppState {
     pub problems: RwSignal<Vec<Problem>>,
     /// Set by the cancel button; read by the load loop.
     pub cancel: RwSignal<bool>,
-    /// The actor whose identity is shown in detail (its key).
-    pub selected_actor: RwSignal<Option<String>>,
     /// The page and filters, parsed from the location hash (the hash is the source of truth).
     pub route: RwSignal<Route>,
     /// Rows passing the current filters, in load order.
@@ -108,7 +106,6 @@ impl AppState {
             summary: RwSignal::new(LoadSummary::default()),
             problems: RwSignal::new(Vec::new()),
             cancel: RwSignal::new(false),
-            selected_actor: RwSignal::new(None),
             route,
             selection,
             selected_event: RwSignal::new(None),
