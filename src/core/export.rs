@@ -84,11 +84,29 @@ pub fn csv(store: &Store, rows: &[u32]) -> String {
 /// Re-reads the records of one file's rows (the file's bytes as loaded); failures are
 /// returned as messages naming the row.
 pub fn records_of_file(file: &[u8], origins: &[(u32, Origin)]) -> (Vec<(u32, Value)>, Vec<String>) {
+    records_of_file_where(file, origins, None)
+}
+
+/// Like [`records_of_file`], but skips (without parsing) the records whose raw JSON the
+/// prefilter rules out: a whole-record search then parses only likely matches.
+pub fn records_of_file_where(
+    file: &[u8],
+    origins: &[(u32, Origin)],
+    prefilter: Option<&crate::core::fields::RawPrefilter>,
+) -> (Vec<(u32, Value)>, Vec<String>) {
     let inflated = crate::core::ingest::inflate_all(file);
     let bytes = inflated.as_deref().unwrap_or(file);
     let mut good = Vec::new();
     let mut bad = Vec::new();
     for &(row, origin) in origins {
+        if let Some(p) = prefilter {
+            let end = origin.offset as usize + origin.len as usize;
+            if let Some(raw) = bytes.get(origin.offset as usize..end) {
+                if !p.may_match(raw) {
+                    continue;
+                }
+            }
+        }
         match extract_record_value(bytes, origin) {
             Ok(v) => good.push((row, v)),
             Err(e) => bad.push(format!("event {row}: {e}")),

@@ -78,6 +78,89 @@ pub fn record_matches(record: &Value, fields: &[(String, String)], text: Option<
     text_found && pending.iter().all(|&p| p)
 }
 
+/// A cheap test on a record's raw JSON that rules out most records [`record_matches`] would
+/// reject, so a whole-record search parses only the few that might match.
+///
+/// Every needle must occur in the raw bytes (ASCII case-insensitively). That is sound
+/// because, in a record with no backslash escapes and only ASCII, a value or key is written
+/// exactly as [`flatten`] reports it; records with escapes or other characters are always
+/// passed on to the full check. The one difference: a number written with an exponent
+/// (`1e3`) is reported as `1000.0`, which no CloudTrail field does.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawPrefilter {
+    needles: Vec<Vec<u8>>,
+}
+
+impl RawPrefilter {
+    /// The prefilter for these field = value pairs and free text (None when nothing can be
+    /// ruled out from raw bytes).
+    pub fn new(fields: &[(String, String)], text: Option<&str>) -> Option<RawPrefilter> {
+        let mut needles: Vec<Vec<u8>> = Vec::new();
+        fn add_pieces(needles: &mut Vec<Vec<u8>>, s: &str) {
+            if !s.is_ascii() {
+                return;
+            }
+            // A path or a dotted needle may span keys: each non-numeric piece is in a key or
+            // value on its own (numeric pieces may be array indices, not in the bytes).
+            for piece in s.split('.') {
+                if !piece.is_empty() && !piece.bytes().all(|b| b.is_ascii_digit()) {
+                    needles.push(piece.to_ascii_lowercase().into_bytes());
+                }
+            }
+        }
+        if let Some(t) = text.filter(|t| !t.is_empty()) {
+            add_pieces(&mut needles, t);
+        }
+        for (name, value) in fields {
+            add_pieces(&mut needles, name);
+            if !value.is_empty() && value.is_ascii() {
+                needles.push(value.to_ascii_lowercase().into_bytes());
+            }
+        }
+        needles.sort();
+        needles.dedup();
+        // Longest first: the rarest needle usually rules a record out soonest.
+        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        (!needles.is_empty()).then_some(RawPrefilter { needles })
+    }
+
+    /// Whether the record whose raw JSON is `raw` may match (false: it certainly does not).
+    pub fn may_match(&self, raw: &[u8]) -> bool {
+        if raw.iter().any(|&b| b == b'\\' || !b.is_ascii()) {
+            return true;
+        }
+        self.needles
+            .iter()
+            .all(|n| contains_ignore_ascii_case(raw, n))
+    }
+}
+
+/// Whether `hay` contains `needle` (already lower-case), ignoring ASCII case.
+fn contains_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
+    let Some(&first) = needle.first() else {
+        return true;
+    };
+    let upper = first.to_ascii_uppercase();
+    let mut at = 0;
+    while at + needle.len() <= hay.len() {
+        let rest = &hay[at..hay.len() + 1 - needle.len()];
+        let found = if upper == first {
+            memchr::memchr(first, rest)
+        } else {
+            memchr::memchr2(first, upper, rest)
+        };
+        let Some(i) = found else {
+            return false;
+        };
+        let start = at + i;
+        if hay[start..start + needle.len()].eq_ignore_ascii_case(needle) {
+            return true;
+        }
+        at = start + 1;
+    }
+    false
+}
+
 /// One discovered field: how many events have it, and its most frequent values.
 #[derive(Debug, Clone, PartialEq)]
 pub struct FieldSummary {
@@ -207,5 +290,69 @@ mod tests {
             .find(|f| f.path == "requestParameters.instanceType")
             .unwrap();
         assert_eq!((it.events, it.distinct), (2, 2));
+    }
+
+    #[test]
+    fn raw_prefilter_never_rules_out_a_match() {
+        let records = [
+            r#"{"eventName":"RunInstances","requestParameters":{"instanceType":"m1.small","instancesSet":{"items":[{"imageId":"ami-1"}]}},"sourceIPAddress":"10.0.0.1","n":42,"b":true}"#,
+            r#"{"eventName":"GetObject","userAgent":"a \"quoted\" agent","requestParameters":{"key":"caf\u00e9"}}"#,
+            r#"{"eventName":"PutObject","userAgent":"Müller"}"#,
+        ];
+        type Query<'a> = (Vec<(String, String)>, Option<&'a str>);
+        let queries: Vec<Query> = vec![
+            (vec![], Some("m1.SMALL")),
+            (vec![], Some("instancetype")),
+            (
+                vec![],
+                Some("requestParameters.instancesSet.items.0.imageid"),
+            ),
+            (vec![], Some("Set.items.0.ima")),
+            (vec![], Some("10.0.0")),
+            (vec![], Some("42")),
+            (vec![], Some("true")),
+            (vec![], Some("quoted\" agent")),
+            (vec![], Some("café")),
+            (vec![], Some("MÜLLER")),
+            (vec![], Some("nothere")),
+            (vec![("instanceType".into(), "m1.small".into())], None),
+            (
+                vec![(
+                    "requestParameters.instancesSet.items.0.imageId".into(),
+                    "ami-1".into(),
+                )],
+                None,
+            ),
+            (vec![("instanceType".into(), "m1.large".into())], None),
+            (vec![("key".into(), "café".into())], Some("getobject")),
+        ];
+        let mut ruled_out = 0;
+        for raw in records {
+            let v: Value = serde_json::from_str(raw).unwrap();
+            for (fields, text) in &queries {
+                let full = record_matches(&v, fields, *text);
+                let pre =
+                    RawPrefilter::new(fields, *text).is_none_or(|p| p.may_match(raw.as_bytes()));
+                assert!(
+                    pre || !full,
+                    "prefilter hid a match: {raw} {fields:?} {text:?}"
+                );
+                ruled_out += usize::from(!pre);
+            }
+        }
+        // It must also be useful: the plain ASCII record is ruled out for the four queries
+        // it does not match ("nothere", m1.large, GetObject, a quote it does not contain).
+        assert_eq!(ruled_out, 4);
+        let p = RawPrefilter::new(&[], Some("NotHere")).unwrap();
+        assert!(!p.may_match(records[0].as_bytes()));
+    }
+
+    #[test]
+    fn contains_ignore_ascii_case_finds_at_edges() {
+        assert!(contains_ignore_ascii_case(b"abcXYZ", b"xyz"));
+        assert!(contains_ignore_ascii_case(b"XYZabc", b"xyz"));
+        assert!(!contains_ignore_ascii_case(b"xy", b"xyz"));
+        assert!(contains_ignore_ascii_case(b"-1-2", b"-2"));
+        assert!(contains_ignore_ascii_case(b"", b""));
     }
 }

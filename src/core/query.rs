@@ -424,6 +424,55 @@ pub fn timeline(store: &Store, rows: &[u32], max_bins: usize) -> Timeline {
     t
 }
 
+/// Tallest scroll space the event table makes: browsers cap an element's height (Chrome near
+/// 33.5 M px, Firefox lower), so past this the scroll position is scaled onto the rows.
+pub const MAX_SCROLL_SPACE: f64 = 8_000_000.0;
+
+/// Which rows of a virtualised list to draw for a scroll position, and where.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct VirtualWindow {
+    /// Height of the scroll space in pixels.
+    pub space: f64,
+    /// First row to draw.
+    pub first: usize,
+    /// One past the last row to draw.
+    pub end: usize,
+    /// Row `i` is drawn at `i * row_height + shift` pixels from the top of the space.
+    pub shift: f64,
+}
+
+/// The rows to draw for `rows` rows of `row_height` px seen through a `viewport` px window
+/// scrolled to `scroll_top`, with `overscan` extra rows each side. When the rows are taller
+/// than `max_space`, the space is `max_space` and the scroll position maps proportionally
+/// onto the rows, so the last row is still reachable with 5 M rows.
+pub fn virtual_window(
+    scroll_top: f64,
+    viewport: f64,
+    row_height: f64,
+    rows: usize,
+    overscan: usize,
+    max_space: f64,
+) -> VirtualWindow {
+    let total = rows as f64 * row_height;
+    let space = total.min(max_space);
+    let scroll_top = scroll_top.clamp(0.0, (space - viewport).max(0.0));
+    // The position in the full-height list that this scroll position stands for.
+    let virtual_top = if total > space && space > viewport {
+        scroll_top * (total - viewport) / (space - viewport)
+    } else {
+        scroll_top
+    };
+    let first_visible = (virtual_top / row_height).floor() as usize;
+    let first = first_visible.saturating_sub(overscan).min(rows);
+    let end = (first_visible + (viewport / row_height).ceil() as usize + overscan + 1).min(rows);
+    VirtualWindow {
+        space,
+        first,
+        end,
+        shift: scroll_top - virtual_top,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -509,5 +558,50 @@ mod tests {
         assert_eq!(t.reads.iter().sum::<u64>(), 1);
         assert_eq!(t.writes.iter().sum::<u64>(), 1);
         assert_eq!(t.reads.len(), 31);
+    }
+
+    #[test]
+    fn virtual_window_plain_when_small() {
+        let w = virtual_window(300.0, 480.0, 30.0, 1000, 8, MAX_SCROLL_SPACE);
+        assert_eq!(w.space, 30_000.0);
+        assert_eq!(w.shift, 0.0);
+        assert_eq!(w.first, 2);
+        assert!(w.end >= 10 + 16 && w.end <= 1000);
+    }
+
+    #[test]
+    fn virtual_window_scales_a_million_rows_and_reaches_the_last() {
+        let rows = 5_000_000;
+        let (rh, vp) = (30.0, 480.0);
+        let top = virtual_window(0.0, vp, rh, rows, 8, MAX_SCROLL_SPACE);
+        assert_eq!(top.space, MAX_SCROLL_SPACE);
+        assert_eq!(top.first, 0);
+        let bottom = virtual_window(MAX_SCROLL_SPACE - vp, vp, rh, rows, 8, MAX_SCROLL_SPACE);
+        assert_eq!(bottom.end, rows);
+        // The last row is drawn inside the viewport at the bottom of the space.
+        let last_top = (rows - 1) as f64 * rh + bottom.shift;
+        assert!(last_top >= MAX_SCROLL_SPACE - vp && last_top + rh <= MAX_SCROLL_SPACE + 0.01);
+        // Half-way scrolls to about half-way through the rows.
+        let mid = virtual_window(
+            (MAX_SCROLL_SPACE - vp) / 2.0,
+            vp,
+            rh,
+            rows,
+            8,
+            MAX_SCROLL_SPACE,
+        );
+        assert!((mid.first as f64 - rows as f64 / 2.0).abs() < 100.0);
+        // The rows drawn cover the viewport.
+        let shown_top = mid.first as f64 * rh + mid.shift;
+        let scroll = (MAX_SCROLL_SPACE - vp) / 2.0;
+        assert!(shown_top <= scroll && mid.end as f64 * rh + mid.shift >= scroll + vp);
+    }
+
+    #[test]
+    fn virtual_window_handles_empty_and_overscroll() {
+        let w = virtual_window(1e9, 480.0, 30.0, 0, 8, MAX_SCROLL_SPACE);
+        assert_eq!((w.first, w.end), (0, 0));
+        let w = virtual_window(1e9, 480.0, 30.0, 3, 8, MAX_SCROLL_SPACE);
+        assert_eq!((w.first, w.end), (0, 3));
     }
 }

@@ -395,15 +395,26 @@ pub fn EventTable() -> impl IntoView {
         }
         rows
     });
+    let window = move || {
+        let rows = order.with(Vec::len);
+        query::virtual_window(
+            scroll.get(),
+            VIEWPORT,
+            ROW_HEIGHT,
+            rows,
+            OVERSCAN,
+            query::MAX_SCROLL_SPACE,
+        )
+    };
     let visible = move || {
-        let first = ((scroll.get() / ROW_HEIGHT) as usize).saturating_sub(OVERSCAN);
-        let count = (VIEWPORT / ROW_HEIGHT) as usize + 2 * OVERSCAN;
+        let w = window();
         order.with(|o| {
-            let end = (first + count).min(o.len());
-            (first.min(end)..end).map(|i| (i, o[i])).collect::<Vec<_>>()
+            (w.first..w.end.min(o.len()))
+                .map(|i| (i, o[i], w.shift))
+                .collect::<Vec<_>>()
         })
     };
-    let row_view = move |(i, row): (usize, u32)| {
+    let row_view = move |(i, row, shift): (usize, u32, f64)| {
         let tampered = state
             .store
             .with_value(|s| s.origin.get(row as usize).map(|o| o.file))
@@ -438,7 +449,7 @@ pub fn EventTable() -> impl IntoView {
             ]
         });
         let on = shown.get_untracked();
-        let style = format!("top:{}px;{}", i as f64 * ROW_HEIGHT, grid());
+        let style = format!("top:{}px;{}", i as f64 * ROW_HEIGHT + shift, grid());
         view! {
             <div class="tg-erow" role="row" data-testid="event-row" data-row=row
                 class:tg-erow--selected=move || state.selected_event.get() == Some(row)
@@ -488,7 +499,7 @@ pub fn EventTable() -> impl IntoView {
                 </div>
                 <div class="tg-etable__scroll" style:height=format!("{VIEWPORT}px")
                     on:scroll=move |ev| scroll.set(event_target::<web_sys::Element>(&ev).scroll_top() as f64)>
-                    <div class="tg-etable__space" style:height=move || format!("{}px", order.with(Vec::len) as f64 * ROW_HEIGHT)>
+                    <div class="tg-etable__space" style:height=move || format!("{}px", window().space)>
                         {move || { shown.track(); state.mismatched_files.track(); visible().into_iter().map(row_view).collect_view() }}
                     </div>
                 </div>

@@ -1,7 +1,7 @@
 //! Application state: the store and the signals views read. Loading writes here through
 //! [`LoadTarget`]; views only read.
 
-use crate::core::fields::record_matches;
+use crate::core::fields::{record_matches, RawPrefilter};
 use crate::core::filter::{select, Filter};
 use crate::core::ingest::{FileReport, Problem};
 use crate::core::route::{self, Route, View};
@@ -141,8 +141,10 @@ impl AppState {
             });
             self.deep_busy.set(rows.len().max(1));
             leptos::task::spawn_local(async move {
-                let (records, _unreadable) = crate::web::files::read_records(&rows).await;
                 let text = filter.text.as_deref();
+                let prefilter = RawPrefilter::new(&filter.fields, text);
+                let (records, _unreadable) =
+                    crate::web::files::read_records_where(&rows, prefilter.as_ref()).await;
                 let hits = records
                     .into_iter()
                     .filter(|(_, rec)| record_matches(rec, &filter.fields, text))

@@ -200,6 +200,15 @@ pub async fn walk(
 pub async fn read_records(
     rows: &[(u32, crate::core::ingest::Origin)],
 ) -> (Vec<(u32, serde_json::Value)>, Vec<String>) {
+    read_records_where(rows, None).await
+}
+
+/// Like [`read_records`], but returns only the records the prefilter cannot rule out from
+/// their raw bytes (the rest are never parsed).
+pub async fn read_records_where(
+    rows: &[(u32, crate::core::ingest::Origin)],
+    prefilter: Option<&crate::core::fields::RawPrefilter>,
+) -> (Vec<(u32, serde_json::Value)>, Vec<String>) {
     use std::collections::BTreeMap;
     let mut by_file: BTreeMap<u32, Vec<(u32, crate::core::ingest::Origin)>> = BTreeMap::new();
     for &(row, origin) in rows {
@@ -225,7 +234,7 @@ pub async fn read_records(
                 }
             },
         };
-        let (good, bad) = crate::core::export::records_of_file(&bytes, &origins);
+        let (good, bad) = crate::core::export::records_of_file_where(&bytes, &origins, prefilter);
         found.extend(good);
         errors.extend(bad);
         super::yield_now().await;
