@@ -3,6 +3,7 @@
 
 pub mod actor;
 pub mod demo;
+pub mod detect;
 pub mod export;
 pub mod fields;
 pub mod filter;
