@@ -48,7 +48,7 @@ impl Severity {
 }
 
 /// Thresholds of the rules that count or compare events; editable on the Findings page.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Settings {
     /// Failed console logins from one source IP that make a burst...
     pub failed_login_burst: usize,
