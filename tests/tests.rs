@@ -814,3 +814,281 @@ fn demo_incident_fires_a_spread_of_rules() {
     assert!(rules.len() >= 12, "{rules:?}");
     assert!(severities.len() >= 3, "{severities:?}");
 }
+
+// ---------------------------------------------------------------------------------------
+// Sigma rules (src/core/sigma.rs) over the SigmaHQ CloudTrail rules and real records
+// ---------------------------------------------------------------------------------------
+
+use trailglass::core::sigma::{parse_rules, RuleSet, SigmaRule};
+
+fn sigma_dir(sub: &str) -> Vec<PathBuf> {
+    files_under(&fixtures().join("sigma-cloudtrail").join(sub))
+        .into_iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+        .collect()
+}
+
+fn fixture_sigma_rules() -> Vec<SigmaRule> {
+    let mut rules = Vec::new();
+    for path in sigma_dir("rules") {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (mut parsed, errors) = parse_rules(&text, &path.display().to_string());
+        assert!(errors.is_empty(), "{errors:?}");
+        rules.append(&mut parsed);
+    }
+    rules
+}
+
+/// Every record in the fixture folders that hold logs (plain reader, duplicates kept).
+fn all_fixture_records() -> Vec<Value> {
+    let mut records = Vec::new();
+    for folder in [
+        "flaws2",
+        "stratus-detonation-logs",
+        "trailscraper-tests",
+        "awsdocs-examples",
+        "plaso-testdata",
+        "aws-ctpl-testres",
+        "cloudtrail2sightings/unzipped",
+    ] {
+        for path in log_files(folder) {
+            records.extend(plain_records(&read(&path)).unwrap_or_default());
+        }
+    }
+    let panther = fixtures().join("panther-cloudtrail/DERIVED_panther_test_logs_as_Records.json");
+    records.extend(plain_records(&read(&panther)).unwrap());
+    records
+}
+
+fn sigma_rule(file: &str) -> SigmaRule {
+    let path = fixtures().join("sigma-cloudtrail/rules").join(file);
+    let (mut rules, errors) = parse_rules(&std::fs::read_to_string(path).unwrap(), file);
+    assert!(errors.is_empty() && rules.len() == 1, "{errors:?}");
+    rules.remove(0)
+}
+
+/// A field by dotted path, the plain way (no arrays: the rules checked below need none).
+fn field<'a>(record: &'a Value, path: &str) -> Option<&'a Value> {
+    path.split('.').try_fold(record, |v, k| v.get(k))
+}
+
+fn field_is(record: &Value, path: &str, want: &str) -> bool {
+    field(record, path)
+        .and_then(Value::as_str)
+        .is_some_and(|s| s.eq_ignore_ascii_case(want))
+}
+
+/// Whether any string nested anywhere in `v` contains `needle` (ASCII, any case).
+fn nested_text_contains(v: &Value, needle: &str) -> bool {
+    match v {
+        Value::String(s) => s
+            .to_ascii_lowercase()
+            .contains(&needle.to_ascii_lowercase()),
+        Value::Array(a) => a.iter().any(|x| nested_text_contains(x, needle)),
+        Value::Object(o) => o.values().any(|x| nested_text_contains(x, needle)),
+        _ => false,
+    }
+}
+
+/// Every rule in `rules/` parses, with the id and title its YAML gives.
+#[test]
+fn sigma_every_fixture_rule_parses() {
+    let paths = sigma_dir("rules");
+    assert!(paths.len() >= 50, "{} rule files", paths.len());
+    for path in &paths {
+        let text = std::fs::read_to_string(path).unwrap();
+        let (rules, errors) = parse_rules(&text, &path.display().to_string());
+        assert!(errors.is_empty(), "{}: {errors:?}", path.display());
+        assert_eq!(rules.len(), 1, "{}", path.display());
+        let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        assert_eq!(Some(rules[0].id.as_str()), yaml["id"].as_str());
+        assert_eq!(Some(rules[0].title.as_str()), yaml["title"].as_str());
+        let level = yaml["level"].as_str().unwrap_or("medium");
+        assert_eq!(rules[0].level, level);
+    }
+    // The same rules pasted as one multi-document text.
+    let joined: Vec<String> = paths
+        .iter()
+        .map(|p| std::fs::read_to_string(p).unwrap())
+        .collect();
+    let (rules, errors) = parse_rules(&joined.join("\n---\n"), "pasted");
+    assert!(errors.is_empty(), "{errors:?}");
+    assert_eq!(rules.len(), paths.len());
+}
+
+/// Rules upstream cannot convert are reported, naming what this engine does not support.
+#[test]
+fn sigma_unsupported_rules_name_the_construct() {
+    let mut paths = sigma_dir("unsupported");
+    paths.extend(sigma_dir("rules-placeholder"));
+    assert!(paths.len() >= 8);
+    for path in paths {
+        let text = std::fs::read_to_string(&path).unwrap();
+        let (rules, errors) = parse_rules(&text, "f.yml");
+        assert!(rules.is_empty(), "{}", path.display());
+        assert_eq!(errors.len(), 1, "{}", path.display());
+        let reason = &errors[0].reason;
+        let yaml: serde_yaml::Value = serde_yaml::from_str(&text).unwrap();
+        let condition = yaml["detection"]["condition"].as_str().unwrap();
+        let mut named = 0;
+        if condition.contains("count(") {
+            assert!(reason.contains("count("), "{}: {reason}", path.display());
+            named += 1;
+        }
+        if condition.split_whitespace().any(|w| w == "near") {
+            assert!(reason.contains("'near'"), "{}: {reason}", path.display());
+            named += 1;
+        }
+        if yaml["detection"].get("timeframe").is_some() {
+            assert!(
+                reason.contains("'timeframe'"),
+                "{}: {reason}",
+                path.display()
+            );
+            named += 1;
+        }
+        if text.contains("|expand") {
+            assert!(reason.contains("'expand'"), "{}: {reason}", path.display());
+            named += 1;
+        }
+        assert!(
+            named > 0,
+            "{}: nothing expected to be named",
+            path.display()
+        );
+        assert!(reason.contains("not supported"), "{reason}");
+        assert_eq!(errors[0].title, yaml["title"].as_str().unwrap());
+    }
+}
+
+/// Match sets of a few rules over every fixture record equal a plain serde_json reading of
+/// what each rule says.
+#[test]
+fn sigma_matches_on_real_records_agree_with_plain_json() {
+    let records = all_fixture_records();
+    assert!(records.len() > 800);
+    type Plain = fn(&Value) -> bool;
+    let cases: [(&str, Plain, bool); 7] = [
+        (
+            "aws_cloudtrail_disable_logging.yml",
+            |r| {
+                field_is(r, "eventSource", "cloudtrail.amazonaws.com")
+                    && ["StopLogging", "UpdateTrail", "DeleteTrail"]
+                        .iter()
+                        .any(|n| field_is(r, "eventName", n))
+            },
+            true,
+        ),
+        (
+            // The rule writes `MFAUsed: 'NO'`; logs say `No`: Sigma compares without case.
+            "aws_cloudtrail_console_login_success_without_mfa.yml",
+            |r| {
+                field_is(r, "eventName", "ConsoleLogin")
+                    && field_is(r, "additionalEventData.MFAUsed", "no")
+                    && field_is(r, "responseElements.ConsoleLogin", "success")
+            },
+            true,
+        ),
+        (
+            "aws_root_account_usage.yml",
+            |r| {
+                field_is(r, "userIdentity.type", "Root")
+                    && !field_is(r, "eventType", "AwsServiceEvent")
+            },
+            true,
+        ),
+        (
+            "aws_sts_assumerole_misuse.yml",
+            |r| {
+                field_is(r, "userIdentity.type", "AssumedRole")
+                    && field_is(r, "userIdentity.sessionContext.sessionIssuer.type", "Role")
+            },
+            true,
+        ),
+        (
+            "aws_disable_bucket_versioning.yml",
+            |r| {
+                field_is(r, "eventSource", "s3.amazonaws.com")
+                    && field_is(r, "eventName", "PutBucketVersioning")
+                    && r.get("requestParameters")
+                        .is_some_and(|p| nested_text_contains(p, "Suspended"))
+            },
+            true,
+        ),
+        (
+            // `errorCode: null` means missing or JSON null; "" is neither.
+            "aws_cloudtrail_ssm_malicious_usage.yml",
+            |r| {
+                field_is(r, "eventName", "SendCommand")
+                    && field_is(r, "eventSource", "ssm.amazonaws.com")
+                    && (field(r, "errorCode").is_none_or(Value::is_null)
+                        || field_is(r, "errorCode", "Success"))
+            },
+            true,
+        ),
+        (
+            "aws_cloudtrail_bucket_deleted.yml",
+            |r| {
+                field_is(r, "eventName", "DeleteBucket")
+                    && (field(r, "errorCode").is_none_or(Value::is_null)
+                        || field_is(r, "errorCode", "Success"))
+            },
+            false,
+        ),
+    ];
+    for (file, plain, expect_some) in cases {
+        let rule = sigma_rule(file);
+        let got: Vec<usize> = (0..records.len())
+            .filter(|i| rule.matches(&records[*i]))
+            .collect();
+        let want: Vec<usize> = (0..records.len()).filter(|i| plain(&records[*i])).collect();
+        assert_eq!(got, want, "{file}");
+        assert_eq!(
+            !want.is_empty(),
+            expect_some,
+            "{file}: {} matches",
+            want.len()
+        );
+    }
+    // The bucket-deletion rule's one candidate has `errorCode: ""`, so it must not fire.
+    assert!(records
+        .iter()
+        .any(|r| field_is(r, "eventName", "DeleteBucket") && field_is(r, "errorCode", "")));
+}
+
+/// The eventName index returns exactly what trying every rule returns, on every record.
+#[test]
+fn sigma_rule_set_equals_trying_every_rule() {
+    let records = all_fixture_records();
+    let rules = fixture_sigma_rules();
+    let set = RuleSet::new(rules.clone());
+    let mut fired = 0;
+    for record in &records {
+        let brute: Vec<usize> = (0..rules.len())
+            .filter(|i| rules[*i].matches(record))
+            .collect();
+        fired += brute.len();
+        assert_eq!(set.matching(record), brute, "{record}");
+    }
+    assert!(fired > 300, "{fired}");
+    // Rules without an eventName test (root usage, AssumeRole misuse) force a full read.
+    assert_eq!(set.event_names(), None);
+    // Only eventName-constrained rules: every record that fires has a listed name.
+    let constrained: Vec<SigmaRule> = rules
+        .into_iter()
+        .filter(|r| RuleSet::new(vec![r.clone()]).event_names().is_some())
+        .collect();
+    assert!(constrained.len() > 40, "{}", constrained.len());
+    let set = RuleSet::new(constrained);
+    let names = set.event_names().unwrap();
+    assert!(names.contains("stoplogging") && names.contains("consolelogin"));
+    let mut hits = 0;
+    for record in &records {
+        if !set.matching(record).is_empty() {
+            hits += 1;
+            let name = record["eventName"].as_str().unwrap().to_lowercase();
+            assert!(names.contains(&name), "{name}");
+        }
+    }
+    assert!(hits > 50, "{hits}");
+}

@@ -12,6 +12,7 @@ pub mod integrity;
 pub mod query;
 pub mod record;
 pub mod route;
+pub mod sigma;
 pub mod sql;
 pub mod store;
 pub mod time;
