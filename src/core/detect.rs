@@ -11,6 +11,7 @@
 use crate::core::actor::IdentityType;
 use crate::core::filter::Client;
 use crate::core::record::flags;
+use crate::core::sigma::RuleSet;
 use crate::core::store::{Store, NONE, NO_TIME};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
@@ -1111,6 +1112,70 @@ fn burst_groups<K>(groups: HashMap<K, Vec<(i64, u32)>>, size: usize, window: i64
         .collect()
 }
 
+/// Phase 1 for Sigma rules: rows whose event name some rule can match (every row when a
+/// rule can match any name; rows without an event name are always tried).
+pub fn sigma_candidates(store: &Store, rules: &RuleSet) -> Vec<u32> {
+    if rules.rules().is_empty() {
+        return Vec::new();
+    }
+    let Some(names) = rules.event_names() else {
+        return store.all_rows();
+    };
+    let wanted: Vec<bool> = (0..store.strings.len() as u32)
+        .map(|id| {
+            let name = store.strings.get(id);
+            name.is_empty() || names.contains(&name.to_lowercase())
+        })
+        .collect();
+    (0..store.len())
+        .filter(|&i| {
+            wanted
+                .get(store.event_name[i] as usize)
+                .copied()
+                .unwrap_or(true)
+        })
+        .map(|i| i as u32)
+        .collect()
+}
+
+/// Phase 2 for Sigma rules: one finding per rule that matched, severity from its `level`
+/// (medium when unknown), its author credited.
+pub fn sigma_findings(store: &Store, records: &[(u32, Value)], rules: &RuleSet) -> Vec<Finding> {
+    let mut rows: Vec<Vec<u32>> = vec![Vec::new(); rules.rules().len()];
+    for (row, rec) in records {
+        if (*row as usize) < store.len() {
+            for i in rules.matching(rec) {
+                if let Some(r) = rows.get_mut(i) {
+                    r.push(*row);
+                }
+            }
+        }
+    }
+    rules
+        .rules()
+        .iter()
+        .zip(rows)
+        .filter(|(_, rows)| !rows.is_empty())
+        .map(|(rule, rows)| {
+            let reason = if rule.description.trim().is_empty() {
+                "A loaded Sigma rule matched these events.".to_owned()
+            } else {
+                rule.description.trim().to_owned()
+            };
+            let mut f = Finding::new(
+                store,
+                rule.id.clone(),
+                Severity::parse(&rule.level).unwrap_or(Medium),
+                rule.title.clone(),
+                reason,
+                rows,
+            );
+            f.author = Some(rule.author.trim().to_owned()).filter(|a| !a.is_empty());
+            f
+        })
+        .collect()
+}
+
 /// Both phases over records that are all at hand (tests, native tools): ingests nothing,
 /// just picks the candidates' records out of `records` (indexed by row).
 pub fn detect_all(store: &Store, records: &[Value], settings: &Settings) -> Vec<Finding> {
@@ -1696,6 +1761,44 @@ mod tests {
             crate::core::time::parse_event_time("2024-05-01T12:00:00Z")
         );
         assert_eq!(Severity::parse("informational"), Some(Low));
+    }
+
+    #[test]
+    fn sigma_rules_become_findings() {
+        let text = "title: Trail stopped\nid: 11111111-2222-4333-8444-555555555555\nauthor: Someone\nlevel: high\ndescription: Stops the trail.\nlogsource:\n  product: aws\n  service: cloudtrail\ndetection:\n  sel:\n    eventName: StopLogging\n  condition: sel\n";
+        let (rules, errors) = crate::core::sigma::parse_rules(text, "pasted");
+        assert!(errors.is_empty(), "{errors:?}");
+        let set = RuleSet::new(rules);
+        let records = vec![
+            rec("GetUser", json!({"readOnly": true})),
+            rec("StopLogging", json!({})),
+            rec("stoplogging", json!({})),
+        ];
+        let records: Vec<Value> = records
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut r)| {
+                r["eventID"] = json!(format!("s-{i}"));
+                r
+            })
+            .collect();
+        let doc = serde_json::to_vec(&json!({ "Records": records })).unwrap();
+        let mut store = Store::new();
+        ingest_bytes(0, "t", &doc, &mut store);
+        let rows = sigma_candidates(&store, &set);
+        assert_eq!(rows, [1, 2]);
+        let picked: Vec<(u32, Value)> = rows
+            .iter()
+            .map(|&r| (r, records[r as usize].clone()))
+            .collect();
+        let f = sigma_findings(&store, &picked, &set);
+        assert_eq!(f.len(), 1);
+        assert_eq!(f[0].rule, "11111111-2222-4333-8444-555555555555");
+        assert_eq!(f[0].severity, High);
+        assert_eq!(f[0].author.as_deref(), Some("Someone"));
+        // Sigma matches strings case-insensitively, as the candidates assumed.
+        assert_eq!(f[0].rows, [1, 2]);
+        assert!(sigma_candidates(&store, &RuleSet::new(Vec::new())).is_empty());
     }
 
     #[test]

@@ -17,8 +17,11 @@ fn status(state: AppState) -> &'static str {
         return "waiting";
     }
     let current = state.findings.with(|d| {
-        d.as_ref()
-            .is_some_and(|d| d.version == v && state.detect_settings.with(|s| *s == d.settings))
+        d.as_ref().is_some_and(|d| {
+            d.version == v
+                && d.sigma_version == state.sigma_version.get()
+                && state.detect_settings.with(|s| *s == d.settings)
+        })
     });
     if current {
         "done"
@@ -67,6 +70,7 @@ pub fn FindingsView() -> impl IntoView {
                 {move || findings.get().into_iter().map(|f| view! { <FindingCard finding=f/> }).collect_view()}
             </div>
             <SettingsForm/>
+            <SigmaPanel/>
         </section>
     }
 }
@@ -212,5 +216,94 @@ pub fn FindingsTile() -> impl IntoView {
             <span class="tg-tile__label">"Findings"</span>
             <span class="tg-tile__value" data-testid="kpi-findings">{text}</span>
         </a>
+    }
+}
+
+/// Adds parsed Sigma rules to the loaded ones and lists those that could not be used.
+fn add_sigma(state: AppState, text: &str, source: &str) {
+    let (rules, errors) = crate::core::sigma::parse_rules(text, source);
+    let mut all: Vec<_> = state.sigma.with_untracked(|s| s.rules().to_vec());
+    // A rule loaded again replaces its earlier copy rather than counting twice.
+    all.retain(|r| !rules.iter().any(|n| n.id == r.id));
+    all.extend(rules);
+    state.sigma.set(crate::core::sigma::RuleSet::new(all));
+    state.sigma_errors.update(|e| e.extend(errors));
+    state.sigma_version.update(|v| *v += 1);
+}
+
+/// Sigma rules: paste or pick SigmaHQ YAML; matches appear as findings above.
+#[component]
+fn SigmaPanel() -> impl IntoView {
+    let state = expect_context::<AppState>();
+    let text = RwSignal::new(String::new());
+    let on_files = move |ev: leptos::ev::Event| {
+        let input = event_target::<web_sys::HtmlInputElement>(&ev);
+        let Some(list) = input.files() else { return };
+        let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
+        input.set_value("");
+        leptos::task::spawn_local(async move {
+            for file in files {
+                let name = file.name();
+                match wasm_bindgen_futures::JsFuture::from(file.text()).await {
+                    Ok(v) => add_sigma(state, &v.as_string().unwrap_or_default(), &name),
+                    Err(e) => state.sigma_errors.update(|errs| {
+                        errs.push(crate::core::sigma::SigmaError {
+                            source: name.clone(),
+                            title: String::new(),
+                            reason: format!(
+                                "the file could not be read: {}",
+                                crate::web::js_error(&e)
+                            ),
+                        })
+                    }),
+                }
+            }
+        });
+    };
+    view! {
+        <section class="tg-sigma" data-testid="sigma">
+            <h3>"Sigma rules"</h3>
+            <p class="tg-notes">
+                "Paste or pick SigmaHQ rules for "<code>"product: aws, service: cloudtrail"</code>
+                ". Matches appear above as findings, with the rule's level as severity and its author credited. Rules using anything unsupported are listed below with the reason."
+            </p>
+            <textarea data-testid="sigma-text" aria-label="Sigma rules (YAML)" spellcheck="false"
+                prop:value=move || text.get()
+                on:input=move |ev| text.set(event_target_value(&ev))></textarea>
+            <div class="tg-drop__buttons">
+                <button class="tg-button tg-button--primary" data-testid="sigma-load-button"
+                    on:click=move |_| {
+                        let t = text.get_untracked();
+                        if !t.trim().is_empty() {
+                            add_sigma(state, &t, "pasted");
+                        }
+                    }>
+                    "Load pasted rules"
+                </button>
+                <label class="tg-button">
+                    "Choose .yml files"
+                    <input type="file" multiple accept=".yml,.yaml" data-testid="sigma-input" class="tg-visually-hidden" on:change=on_files/>
+                </label>
+                <button class="tg-button" data-testid="sigma-clear"
+                    on:click=move |_| {
+                        state.sigma.set(Default::default());
+                        state.sigma_errors.set(Vec::new());
+                        state.sigma_version.update(|v| *v += 1);
+                    }>
+                    "Remove Sigma rules"
+                </button>
+            </div>
+            <p class="tg-notes" data-testid="sigma-count">
+                {move || {
+                    let n = state.sigma.with(|s| s.rules().len());
+                    format!("{n} Sigma rule{} loaded", if n == 1 { "" } else { "s" })
+                }}
+            </p>
+            <ul class="tg-sigma__errors">
+                {move || state.sigma_errors.get().into_iter().map(|e| view! {
+                    <li data-testid="sigma-error">{e.to_string()}</li>
+                }).collect_view()}
+            </ul>
+        </section>
     }
 }

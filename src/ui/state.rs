@@ -78,6 +78,11 @@ pub struct AppState {
     pub detect_progress: RwSignal<Option<(usize, usize)>>,
     /// Thresholds of the built-in rules, edited on the Findings page.
     pub detect_settings: RwSignal<crate::core::detect::Settings>,
+    /// Sigma rules loaded by the user, the ones that could not be used, and a counter
+    /// bumped whenever the set changes.
+    pub sigma: RwSignal<crate::core::sigma::RuleSet>,
+    pub sigma_errors: RwSignal<Vec<crate::core::sigma::SigmaError>>,
+    pub sigma_version: RwSignal<u64>,
 }
 
 /// Findings of one detection run, and what they were computed for.
@@ -85,6 +90,7 @@ pub struct AppState {
 pub struct Detection {
     pub version: u64,
     pub settings: crate::core::detect::Settings,
+    pub sigma_version: u64,
     pub findings: Vec<crate::core::detect::Finding>,
 }
 
@@ -140,6 +146,9 @@ impl AppState {
             findings,
             detect_progress: RwSignal::new(None),
             detect_settings: RwSignal::new(Default::default()),
+            sigma: RwSignal::new(Default::default()),
+            sigma_errors: RwSignal::new(Vec::new()),
+            sigma_version: RwSignal::new(0),
             compare: RwSignal::new(Vec::new()),
             checkable_files: RwSignal::new(Vec::new()),
             integrity: RwSignal::new(None),
@@ -198,20 +207,26 @@ impl AppState {
         Effect::new(move |_| {
             let v = self.version.get();
             let settings = self.detect_settings.get();
+            let sigma_version = self.sigma_version.get();
             if self.phase.get() != Phase::Ready {
                 self.detect_progress.set(None);
                 return;
             }
             let done = self.findings.with_untracked(|d| {
-                d.as_ref()
-                    .is_some_and(|d| d.version == v && d.settings == settings)
+                d.as_ref().is_some_and(|d| {
+                    d.version == v && d.settings == settings && d.sigma_version == sigma_version
+                })
             });
             if done {
                 return;
             }
+            let sigma = self.sigma.get_untracked();
             let rows: Vec<_> = self.store.with_value(|s| {
-                crate::core::detect::candidates(s, &settings)
-                    .into_iter()
+                let mut rows = crate::core::detect::candidates(s, &settings);
+                rows.extend(crate::core::detect::sigma_candidates(s, &sigma));
+                rows.sort_unstable();
+                rows.dedup();
+                rows.into_iter()
                     .map(|r| (r, s.origin[r as usize]))
                     .collect()
             });
@@ -220,6 +235,7 @@ impl AppState {
                 let stale = move || {
                     self.version.get_untracked() != v
                         || self.detect_settings.with_untracked(|s| *s != settings)
+                        || self.sigma_version.get_untracked() != sigma_version
                 };
                 let mut records = Vec::with_capacity(rows.len());
                 // A few files per slice: read_records yields between files itself.
@@ -246,15 +262,19 @@ impl AppState {
                     self.detect_progress.set(Some((start, rows.len())));
                     crate::web::yield_now().await;
                 }
-                let findings = self
-                    .store
-                    .with_value(|s| crate::core::detect::run(s, &records, &settings));
+                let findings = self.store.with_value(|s| {
+                    let mut all = crate::core::detect::run(s, &records, &settings);
+                    all.extend(crate::core::detect::sigma_findings(s, &records, &sigma));
+                    crate::core::detect::sort_findings(&mut all);
+                    all
+                });
                 if stale() {
                     return;
                 }
                 self.findings.set(Some(Detection {
                     version: v,
                     settings,
+                    sigma_version,
                     findings,
                 }));
                 self.detect_progress.set(None);
