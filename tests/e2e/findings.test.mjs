@@ -129,6 +129,81 @@ test("built-in rules count what a plain reader counts, most severe first", async
   await page.close();
 });
 
+test("Sigma rules: pasted and picked rules become findings; unsupported ones are listed", async () => {
+  const { page, errors } = await openApp(browser, server.url);
+  await page.setInputFiles('[data-testid="file-input"]', [file]);
+  await page.waitForSelector('[data-testid="app"][data-state="ready"]', { timeout: 60_000 });
+  await go(page, "#/findings");
+  await findings(page);
+  const id = "6c3f1a2b-0d4e-4f5a-8b6c-7d8e9f0a1b2c";
+  const pasted = [
+    "title: E2E instances terminated",
+    `id: ${id}`,
+    "author: E2E Tester",
+    "level: critical",
+    "description: Terminations, from a pasted rule.",
+    "logsource:",
+    "  product: aws",
+    "  service: cloudtrail",
+    "detection:",
+    "  selection:",
+    "    eventSource: ec2.amazonaws.com",
+    "    eventName|startswith: Terminate",
+    "  condition: selection",
+    "---",
+    "title: E2E counting rule",
+    "logsource:",
+    "  product: aws",
+    "  service: cloudtrail",
+    "detection:",
+    "  selection:",
+    "    eventName: ListUsers",
+    "  condition: selection | count() > 5",
+  ].join("\n");
+  await page.fill('[data-testid="sigma-text"]', pasted);
+  await page.click('[data-testid="sigma-load-button"]');
+  await page.waitForSelector(`[data-testid="finding"][data-rule="${id}"]`, { timeout: 30_000 });
+  const got = await findings(page);
+  const sigma = got.find((f) => f.rule === id);
+  assert.equal(sigma.count, count((r) => r.eventSource === "ec2.amazonaws.com" && r.eventName.startsWith("Terminate")));
+  assert.equal(sigma.severity, "critical");
+  assert.equal(got[0].severity, "critical");
+  assert.match(await page.textContent(`[data-testid="finding"][data-rule="${id}"] [data-testid="finding-author"]`), /E2E Tester/);
+  const problems = await page.$$eval('[data-testid="sigma-error"]', (l) => l.map((e) => e.textContent));
+  assert.equal(problems.length, 1);
+  assert.match(problems[0], /count/);
+
+  // A rule file through the file input.
+  const dir = mkdtempSync(join(tmpdir(), "trailglass-sigma-"));
+  const yml = join(dir, "denied.yml");
+  writeFileSync(yml, [
+    "title: E2E denied list users",
+    "id: 0f0e0d0c-0b0a-4908-8706-050403020100",
+    "level: low",
+    "logsource:",
+    "  product: aws",
+    "  service: cloudtrail",
+    "detection:",
+    "  selection:",
+    "    eventName: ListUsers",
+    "    errorCode: AccessDenied",
+    "  condition: selection",
+  ].join("\n"));
+  await page.setInputFiles('[data-testid="sigma-input"]', [yml]);
+  await page.waitForSelector('[data-testid="finding"][data-rule="0f0e0d0c-0b0a-4908-8706-050403020100"]', { timeout: 30_000 });
+  const again = await findings(page);
+  const denied = again.find((f) => f.rule === "0f0e0d0c-0b0a-4908-8706-050403020100");
+  assert.equal(denied.count, count((r) => r.eventName === "ListUsers" && r.errorCode === "AccessDenied"));
+  assert.equal(denied.severity, "low");
+  const ranks = again.map((f) => RANK[f.severity]);
+  assert.deepEqual(ranks, [...ranks].sort((a, b) => b - a));
+  // Show events works for a Sigma finding too.
+  await go(page, `#/?finding=${id}`);
+  await page.waitForFunction((n) => document.querySelector('[data-testid="kpi-events"]')?.textContent === String(n), sigma.count);
+  assert.deepEqual(errors, []);
+  await page.close();
+});
+
 test("the demo's incident fires a spread of rules; Show events matches every count", async () => {
   const { page, errors } = await openApp(browser, server.url + "#demo");
   await page.waitForSelector('[data-testid="app"][data-state="ready"]', { timeout: 120_000 });
