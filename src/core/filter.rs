@@ -190,6 +190,9 @@ pub struct Filter {
     pub fields: Vec<(String, String)>,
     /// Free text anywhere in the record (case-insensitive).
     pub text: Option<String>,
+    /// The events of one finding (a rule id); applied from the computed findings, not by
+    /// [`select`].
+    pub finding: Option<String>,
 }
 
 impl Filter {
@@ -204,11 +207,12 @@ impl Filter {
         !self.fields.is_empty() || self.text.is_some()
     }
 
-    /// The filter without its whole-record part.
+    /// The filter without the parts [`select`] does not apply (whole-record, finding).
     pub fn columns_only(&self) -> Filter {
         Filter {
             fields: Vec::new(),
             text: None,
+            finding: None,
             ..self.clone()
         }
     }
@@ -246,7 +250,8 @@ pub fn actor_matches(store: &Store, actor: usize, query: &str) -> bool {
 }
 
 /// The rows (in load order) that pass every filter.
-/// The whole-record part (`fields`, `text`) is not applied here: see [`Filter::needs_records`].
+/// The whole-record part (`fields`, `text`) is not applied here: see [`Filter::needs_records`];
+/// nor is `finding`, whose rows come from the computed findings.
 pub fn select(store: &Store, f: &Filter) -> Vec<u32> {
     if f.columns_only().is_empty() {
         return store.all_rows();

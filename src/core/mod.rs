@@ -3,6 +3,7 @@
 
 pub mod actor;
 pub mod demo;
+pub mod detect;
 pub mod export;
 pub mod fields;
 pub mod filter;
@@ -11,6 +12,7 @@ pub mod integrity;
 pub mod query;
 pub mod record;
 pub mod route;
+pub mod sigma;
 pub mod sql;
 pub mod store;
 pub mod time;

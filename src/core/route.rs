@@ -27,6 +27,8 @@ pub enum View {
     Parameters,
     /// Log-file integrity from digests.
     Integrity,
+    /// Detections that fired.
+    Findings,
 }
 
 /// A parsed route: the view, its filters, and what could not be understood.
@@ -186,6 +188,7 @@ pub fn parse(hash: &str) -> Route {
         ["users", name] => route.view = View::User((*name).to_owned()),
         ["parameters"] => route.view = View::Parameters,
         ["integrity"] => route.view = View::Integrity,
+        ["findings"] => route.view = View::Findings,
         _ => route
             .errors
             .push(format!("there is no page '#/{path}'; showing the overview")),
@@ -242,6 +245,7 @@ pub fn parse(hash: &str) -> Route {
                 _ => bad("must be hide or show"),
             },
             "q" => f.text = text(),
+            "finding" => f.finding = text(),
             "params" => params = parse_list(&v),
             "value" => values = parse_list(&v),
             _ => route.errors.push(format!("unknown parameter '{k}'")),
@@ -290,6 +294,7 @@ pub fn to_hash(view: &View, f: &Filter) -> String {
         }
         View::Parameters => "#/parameters".to_owned(),
         View::Integrity => "#/integrity".to_owned(),
+        View::Findings => "#/findings".to_owned(),
     };
     let mut q: Vec<(&str, String)> = Vec::new();
     let time = |t: i64| format_time(t).trim_end_matches('Z').to_owned();
@@ -328,6 +333,9 @@ pub fn to_hash(view: &View, f: &Filter) -> String {
     }
     if let Some(t) = &f.text {
         q.push(("q", t.clone()));
+    }
+    if let Some(r) = &f.finding {
+        q.push(("finding", r.clone()));
     }
     if !f.fields.is_empty() {
         let list = |items: Vec<&String>| {
@@ -429,6 +437,25 @@ mod tests {
         let again = parse(&to_hash(&r.view, &r.filter));
         assert_eq!(again, r);
         assert_eq!(to_hash(&View::Overview, &Filter::default()), "#/");
+    }
+
+    #[test]
+    fn findings_view_and_finding_filter_round_trip() {
+        let r = parse("#/findings");
+        assert_eq!(r.view, View::Findings);
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(to_hash(&r.view, &r.filter), "#/findings");
+        let r = parse("#/?finding=root-console-login&aws=hide");
+        assert_eq!(r.filter.finding.as_deref(), Some("root-console-login"));
+        assert!(r.filter.hide_aws);
+        assert_eq!(parse(&to_hash(&r.view, &r.filter)), r);
+        // A Sigma rule id is a UUID; any text survives the trip.
+        let f = Filter {
+            finding: Some("5f0a8f5e-1b2c-4d3e-9f00-aa&b=c d".into()),
+            ..Filter::default()
+        };
+        assert_eq!(parse(&to_hash(&View::Overview, &f)).filter, f);
+        assert_eq!(parse("#/?finding=").filter.finding, None);
     }
 
     /// Found by the `route` fuzz target: values holding the list syntax's own characters.

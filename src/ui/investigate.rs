@@ -95,6 +95,9 @@ fn chips(f: &Filter) -> Vec<(String, Remove)> {
     if let Some(t) = &f.text {
         chip(format!("text “{t}”"), Box::new(|f| f.text = None));
     }
+    if let Some(r) = &f.finding {
+        chip(format!("finding = {r}"), Box::new(|f| f.finding = None));
+    }
     for (i, (k, v)) in f.fields.iter().enumerate() {
         chip(
             format!("{k} = {v}"),
@@ -756,6 +759,7 @@ pub fn ListPage() -> impl IntoView {
             }.into_any()),
             View::Parameters => Some(view! { <DiscoveredFields/> }.into_any()),
             View::Integrity => Some(view! { <IntegrityView/> }.into_any()),
+            View::Findings => Some(view! { <super::findings::FindingsView/> }.into_any()),
             _ => None,
         }}
     }

@@ -2,6 +2,7 @@
 //! business logic lives here; numbers come from `core::query`, drawings from `chart`.
 
 mod export;
+mod findings;
 mod investigate;
 mod overview;
 pub mod state;
@@ -89,6 +90,7 @@ pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
     state.watch_deep_filters();
+    state.watch_findings();
     // The hash is the source of truth for the view and filters.
     let _listener = window_event_listener(leptos::ev::hashchange, move |_| {
         let route = crate::core::route::parse(&state::current_hash());
@@ -113,6 +115,7 @@ pub fn App() -> impl IntoView {
                     <a href="#/services">"Services"</a>
                     <a href="#/parameters">"Fields"</a>
                     <a href="#/integrity">"Integrity"</a>
+                    <a href="#/findings" data-testid="nav-findings">"Findings"</a>
                 </nav>
                 <span class="tg-privacy" title="Files are read and analysed in this tab. The page contacts only its own origin; a Content-Security-Policy enforces it.">
                     "Local only: nothing leaves this tab"

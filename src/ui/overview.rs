@@ -176,6 +176,7 @@ pub fn Overview() -> impl IntoView {
                 <Tile label="Services" testid="kpi-services" value=Signal::derive(move || thousands(overview.get().services))/>
                 <Tile label="Regions" testid="kpi-regions" value=Signal::derive(move || thousands(overview.get().regions))/>
                 <Tile label="Error events" testid="kpi-errors" value=Signal::derive(move || thousands(overview.get().errors))/>
+                <super::findings::FindingsTile/>
                 <div class="tg-tile tg-tile--wide" data-testid="kpi-range">
                     <span class="tg-tile__label">"First → last event (UTC)"</span>
                     <span class="tg-tile__value tg-tile__value--small">

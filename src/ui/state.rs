@@ -72,6 +72,26 @@ pub struct AppState {
     pub deep: RwSignal<Option<DeepMatch>>,
     /// How many records a whole-record search is reading now (0: none running).
     pub deep_busy: RwSignal<usize>,
+    /// The last detection run (built-in rules), for one store version and settings.
+    pub findings: RwSignal<Option<Detection>>,
+    /// Detection progress while it runs: (candidate records read, candidates).
+    pub detect_progress: RwSignal<Option<(usize, usize)>>,
+    /// Thresholds of the built-in rules, edited on the Findings page.
+    pub detect_settings: RwSignal<crate::core::detect::Settings>,
+    /// Sigma rules loaded by the user, the ones that could not be used, and a counter
+    /// bumped whenever the set changes.
+    pub sigma: RwSignal<crate::core::sigma::RuleSet>,
+    pub sigma_errors: RwSignal<Vec<crate::core::sigma::SigmaError>>,
+    pub sigma_version: RwSignal<u64>,
+}
+
+/// Findings of one detection run, and what they were computed for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Detection {
+    pub version: u64,
+    pub settings: crate::core::detect::Settings,
+    pub sigma_version: u64,
+    pub findings: Vec<crate::core::detect::Finding>,
 }
 
 impl AppState {
@@ -81,10 +101,22 @@ impl AppState {
         let version = RwSignal::new(0u64);
         let route = RwSignal::new(route::parse(&current_hash()));
         let deep = RwSignal::new(None::<DeepMatch>);
+        let findings = RwSignal::new(None::<Detection>);
         let selection = Memo::new(move |_| {
             let v = version.get();
             let filter = route.with(|r| r.filter.clone());
-            let base = store.with_value(|s| select(s, &filter));
+            let mut base = store.with_value(|s| select(s, &filter));
+            if let Some(rule) = &filter.finding {
+                // The rows of one finding; nothing until detection has answered.
+                let rows: std::collections::HashSet<u32> = findings.with(|d| {
+                    d.as_ref()
+                        .filter(|d| d.version == v)
+                        .and_then(|d| d.findings.iter().find(|f| &f.rule == rule))
+                        .map(|f| f.rows.iter().copied().collect())
+                        .unwrap_or_default()
+                });
+                base.retain(|r| rows.contains(r));
+            }
             if !filter.needs_records() {
                 return base;
             }
@@ -111,6 +143,12 @@ impl AppState {
             selected_event: RwSignal::new(None),
             deep,
             deep_busy: RwSignal::new(0),
+            findings,
+            detect_progress: RwSignal::new(None),
+            detect_settings: RwSignal::new(Default::default()),
+            sigma: RwSignal::new(Default::default()),
+            sigma_errors: RwSignal::new(Vec::new()),
+            sigma_version: RwSignal::new(0),
             compare: RwSignal::new(Vec::new()),
             checkable_files: RwSignal::new(Vec::new()),
             integrity: RwSignal::new(None),
@@ -160,6 +198,88 @@ impl AppState {
                     }));
                     self.deep_busy.set(0);
                 }
+            });
+        });
+    }
+
+    /// Runs the built-in detections after each load (never while loading) and whenever
+    /// their settings change (call once, in the app). Candidate records are re-read from
+    /// their files a few files at a time, yielding so the page stays responsive.
+    pub fn watch_findings(self) {
+        Effect::new(move |_| {
+            let v = self.version.get();
+            let settings = self.detect_settings.get();
+            let sigma_version = self.sigma_version.get();
+            if self.phase.get() != Phase::Ready {
+                self.detect_progress.set(None);
+                return;
+            }
+            let done = self.findings.with_untracked(|d| {
+                d.as_ref().is_some_and(|d| {
+                    d.version == v && d.settings == settings && d.sigma_version == sigma_version
+                })
+            });
+            if done {
+                return;
+            }
+            let sigma = self.sigma.get_untracked();
+            let rows: Vec<_> = self.store.with_value(|s| {
+                let mut rows = crate::core::detect::candidates(s, &settings);
+                rows.extend(crate::core::detect::sigma_candidates(s, &sigma));
+                rows.sort_unstable();
+                rows.dedup();
+                rows.into_iter()
+                    .map(|r| (r, s.origin[r as usize]))
+                    .collect()
+            });
+            self.detect_progress.set(Some((0, rows.len())));
+            leptos::task::spawn_local(async move {
+                let stale = move || {
+                    self.version.get_untracked() != v
+                        || self.detect_settings.with_untracked(|s| *s != settings)
+                        || self.sigma_version.get_untracked() != sigma_version
+                };
+                let mut records = Vec::with_capacity(rows.len());
+                // A few files per slice: read_records yields between files itself.
+                let mut start = 0;
+                while start < rows.len() {
+                    let mut end = start + 1;
+                    let mut files = 1;
+                    while end < rows.len() {
+                        if rows[end].1.file != rows[end - 1].1.file {
+                            files += 1;
+                            if files > 4 {
+                                break;
+                            }
+                        }
+                        end += 1;
+                    }
+                    let (got, _unreadable) =
+                        crate::web::files::read_records(&rows[start..end]).await;
+                    records.extend(got);
+                    start = end;
+                    if stale() {
+                        return;
+                    }
+                    self.detect_progress.set(Some((start, rows.len())));
+                    crate::web::yield_now().await;
+                }
+                let findings = self.store.with_value(|s| {
+                    let mut all = crate::core::detect::run(s, &records, &settings);
+                    all.extend(crate::core::detect::sigma_findings(s, &records, &sigma));
+                    crate::core::detect::sort_findings(&mut all);
+                    all
+                });
+                if stale() {
+                    return;
+                }
+                self.findings.set(Some(Detection {
+                    version: v,
+                    settings,
+                    sigma_version,
+                    findings,
+                }));
+                self.detect_progress.set(None);
             });
         });
     }

@@ -104,6 +104,13 @@ test("event text never executes or breaks the layout, in every view", async () =
   await page.waitForSelector('[data-testid="field-row"]');
   await assertSafe(page, "discovered fields");
 
+  await page.evaluate(() => (location.hash = "#/findings"));
+  await page.waitForSelector('[data-testid="findings"][data-status="done"]');
+  await assertSafe(page, "findings");
+  await page.evaluate(() => (location.hash = "#/?finding=%3Cimg%20src%3Dx%20onerror%3D%22window.__pwned%3D1%22%3E"));
+  await page.waitForSelector('[data-testid="filter-chip"]');
+  await assertSafe(page, "finding chip");
+
   // A route carrying a payload is shown as text, too.
   await page.evaluate(() => (location.hash = "#/?eventName=%3Cimg%20src%3Dx%20onerror%3D%22window.__pwned%3D1%22%3E&from=%3Cscript%3E"));
   await page.waitForSelector('[data-testid="route-errors"]');
