@@ -190,6 +190,9 @@ pub struct Filter {
     pub fields: Vec<(String, String)>,
     /// Free text anywhere in the record (case-insensitive).
     pub text: Option<String>,
+    /// Everything this person did, directly and through any role session traced back to
+    /// them (see `core::chain`; [`select`] leaves it out, like `fields`).
+    pub person: Option<String>,
 }
 
 impl Filter {
@@ -204,11 +207,18 @@ impl Filter {
         !self.fields.is_empty() || self.text.is_some()
     }
 
-    /// The filter without its whole-record part.
+    /// Whether part of the filter needs the role chains (the caller applies
+    /// `core::chain::person_rows`).
+    pub fn needs_chains(&self) -> bool {
+        self.person.is_some()
+    }
+
+    /// The filter without its whole-record and chain parts.
     pub fn columns_only(&self) -> Filter {
         Filter {
             fields: Vec::new(),
             text: None,
+            person: None,
             ..self.clone()
         }
     }
