@@ -972,6 +972,48 @@ mod tests {
         assert_eq!(names.name("u-9"), Some("Zed"));
     }
 
+    /// The demo's scripted chain traces back to alice, records re-read from the files.
+    #[test]
+    fn demo_role_chain_reaches_alice() {
+        use crate::core::demo::{generate, DemoConfig};
+        let files: Vec<_> = generate(DemoConfig {
+            events: 3000,
+            ..DemoConfig::default()
+        })
+        .collect();
+        let mut store = Store::new();
+        for (i, f) in files.iter().enumerate() {
+            ingest_bytes(i as u32, &f.path, &f.json, &mut store);
+        }
+        let mut index = ChainIndex::new();
+        for row in issuing_rows(&store) {
+            let origin = store.origin[row as usize];
+            let (records, bad) = crate::core::export::records_of_file(
+                &files[origin.file as usize].json,
+                &[(row, origin)],
+            );
+            assert!(bad.is_empty());
+            for (r, v) in records {
+                index.add(r, &v);
+            }
+        }
+        let row = (0..store.len())
+            .find(|&i| store.strings.get(store.access_key[i]) == "ASIAEXAMPLEPRODADM01")
+            .unwrap();
+        let names = IdcNames::default();
+        let chain = resolve(&store, &index, row as u32);
+        assert_eq!(
+            chain.text(&store, &names),
+            "alice → DeployRole → ProdAdmin (session alice-admin)"
+        );
+        let alice = person_rows(&store, &index, &names, "alice");
+        let through_roles = (0..store.len())
+            .filter(|&i| alice[i] && store.strings.get(store.access_key[i]).starts_with("ASIA"))
+            .count();
+        // The second AssumeRole (made by DeployRole) and the seven ProdAdmin calls.
+        assert_eq!(through_roles, 8);
+    }
+
     #[test]
     fn records_that_issued_nothing_are_ignored() {
         let mut index = ChainIndex::new();
