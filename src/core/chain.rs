@@ -507,6 +507,20 @@ impl Chain {
         }
     }
 
+    /// The `person=` filter value that selects this chain's person, if known.
+    pub fn person_query(&self, store: &Store, names: &IdcNames) -> Option<String> {
+        match (&self.gap, self.links.first()) {
+            (None, Some(origin)) => store.actors.get(origin.actor as usize).map(|a| {
+                let idc = a.kind_name == IdentityType::IdentityCenterUser.as_str();
+                match names.name(&a.label) {
+                    Some(name) if idc => name.to_owned(),
+                    _ => a.label.clone(),
+                }
+            }),
+            _ => self.source_identity.clone(),
+        }
+    }
+
     /// Whether the person behind the chain is `query` (as the actor filter matches names,
     /// or the CSV name of an Identity Center user, or the `sourceIdentity` when the chain
     /// is broken).
@@ -901,6 +915,10 @@ mod tests {
             "Grace Hopper (94482488-3041) → Ops (session ops)"
         );
         assert!(chain.person_is(&store, &names, "grace hopper"));
+        assert_eq!(
+            chain.person_query(&store, &names).as_deref(),
+            Some("Grace Hopper")
+        );
         assert!(chain.person_is(&store, &names, "94482488-3041"));
         assert_eq!(
             person_rows(&store, &index, &names, "Grace Hopper"),

@@ -1,6 +1,7 @@
 //! Leptos components: they read [`state::AppState`], render, and dispatch loads. No
 //! business logic lives here; numbers come from `core::query`, drawings from `chart`.
 
+mod chain;
 mod export;
 mod investigate;
 mod overview;
@@ -89,6 +90,7 @@ pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
     state.watch_deep_filters();
+    chain::watch_chains(state);
     // The hash is the source of truth for the view and filters.
     let _listener = window_event_listener(leptos::ev::hashchange, move |_| {
         let route = crate::core::route::parse(&state::current_hash());
@@ -124,7 +126,9 @@ pub fn App() -> impl IntoView {
             <Show when=move || state.phase.get() != Phase::Empty>
                 <investigate::FilterBar/>
                 <investigate::ListPage/>
+                <chain::PersonNote/>
                 <investigate::ActorPanel/>
+                <chain::ActorChains/>
             </Show>
             <overview::Overview/>
             <Show when=move || state.phase.get() != Phase::Empty>

@@ -72,6 +72,13 @@ pub struct AppState {
     pub deep: RwSignal<Option<DeepMatch>>,
     /// How many records a whole-record search is reading now (0: none running).
     pub deep_busy: RwSignal<usize>,
+    /// Issued keys traced from the re-read issuing calls, for one store version
+    /// (see `ui::chain`); `None` until traced.
+    pub chains: RwSignal<Option<ChainState>>,
+    /// Whether the issuing calls are being re-read now.
+    pub chains_busy: RwSignal<bool>,
+    /// Names for Identity Center user IDs, from an uploaded CSV.
+    pub idc_names: RwSignal<crate::core::chain::IdcNames>,
 }
 
 impl AppState {
@@ -81,10 +88,28 @@ impl AppState {
         let version = RwSignal::new(0u64);
         let route = RwSignal::new(route::parse(&current_hash()));
         let deep = RwSignal::new(None::<DeepMatch>);
+        let chains = RwSignal::new(None::<ChainState>);
+        let idc_names = RwSignal::new(crate::core::chain::IdcNames::default());
         let selection = Memo::new(move |_| {
             let v = version.get();
             let filter = route.with(|r| r.filter.clone());
             let base = store.with_value(|s| select(s, &filter));
+            // The person filter needs the traced chains; until they are, show nothing.
+            let base = match &filter.person {
+                None => base,
+                Some(person) => chains.with(|c| match c {
+                    Some(c) if c.version == v => idc_names.with(|names| {
+                        store.with_value(|s| {
+                            let theirs =
+                                crate::core::chain::person_rows(s, &c.index, names, person);
+                            base.into_iter()
+                                .filter(|&r| theirs.get(r as usize).copied().unwrap_or(false))
+                                .collect()
+                        })
+                    }),
+                    _ => Vec::new(),
+                }),
+            };
             if !filter.needs_records() {
                 return base;
             }
@@ -115,6 +140,9 @@ impl AppState {
             checkable_files: RwSignal::new(Vec::new()),
             integrity: RwSignal::new(None),
             mismatched_files: RwSignal::new(Default::default()),
+            chains,
+            chains_busy: RwSignal::new(false),
+            idc_names,
         }
     }
 
@@ -186,6 +214,13 @@ impl AppState {
     pub fn refresh(&self) {
         self.version.update(|v| *v += 1);
     }
+}
+
+/// The chain index traced for one store version.
+#[derive(Debug, Clone)]
+pub struct ChainState {
+    pub version: u64,
+    pub index: std::sync::Arc<crate::core::chain::ChainIndex>,
 }
 
 /// Rows that passed a whole-record search, for one filter and store version.
