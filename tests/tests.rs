@@ -1092,3 +1092,180 @@ fn sigma_rule_set_equals_trying_every_rule() {
     }
     assert!(hits > 50, "{hits}");
 }
+
+// ---- Role chains: temporary keys traced to the call that issued them (core::chain) ----
+
+/// Builds the chain index the way the page does: issuing rows found from columns, their
+/// records re-read from the files by origin.
+fn chain_index_for(folder: &str) -> (Store, trailglass::core::chain::ChainIndex) {
+    use trailglass::core::chain::{issuing_rows, ChainIndex};
+    let files = log_files(folder);
+    let (store, _) = load_folder(folder);
+    let mut index = ChainIndex::new();
+    let rows = issuing_rows(&store);
+    for (n, path) in files.iter().enumerate() {
+        let origins: Vec<_> = rows
+            .iter()
+            .filter(|&&r| store.origin[r as usize].file == n as u32)
+            .map(|&r| (r, store.origin[r as usize]))
+            .collect();
+        if origins.is_empty() {
+            continue;
+        }
+        let (records, bad) = trailglass::core::export::records_of_file(&read(path), &origins);
+        assert!(bad.is_empty(), "{bad:?}");
+        for (row, record) in records {
+            index.add(row, &record);
+        }
+    }
+    (store, index)
+}
+
+/// Keys resolved in the real samples equal a plain-JSON computation: temporary keys used,
+/// keys whose issuing call is loaded, and keys whose whole chain reaches an origin.
+#[test]
+fn role_chains_on_real_samples() {
+    use trailglass::core::chain::coverage;
+    let issuing = [
+        "AssumeRole",
+        "AssumeRoleWithSAML",
+        "AssumeRoleWithWebIdentity",
+        "GetFederationToken",
+        "GetSessionToken",
+    ];
+    let mut totals = (0, 0, 0);
+    for folder in [
+        "stratus-detonation-logs",
+        "panther-cloudtrail",
+        "flaws2",
+        "trailscraper-tests",
+    ] {
+        // Plain JSON: every record of the folder, de-duplicated by eventID.
+        let mut records: HashMap<String, Value> = HashMap::new();
+        for p in log_files(folder) {
+            for r in plain_records(&read(&p)).unwrap_or_default() {
+                let id = match r.get("eventID").and_then(Value::as_str) {
+                    Some(id) if !id.is_empty() => id.to_owned(),
+                    _ => r.to_string(),
+                };
+                records.entry(id).or_insert(r);
+            }
+        }
+        let key_of = |r: &Value| {
+            r.pointer("/userIdentity/accessKeyId")
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        let mut issued: HashMap<String, &Value> = HashMap::new();
+        for r in records.values() {
+            let name = r.get("eventName").and_then(Value::as_str).unwrap_or("");
+            let failed = r.get("errorCode").is_some_and(|c| !c.is_null());
+            let k = r
+                .pointer("/responseElements/credentials/accessKeyId")
+                .and_then(Value::as_str)
+                .unwrap_or("");
+            if issuing.contains(&name) && !failed && k.starts_with("ASIA") {
+                issued.entry(k.to_owned()).or_insert(r);
+            }
+        }
+        // Each used temporary key with the identity type of a record that used it.
+        let mut used: HashMap<String, String> = HashMap::new();
+        for r in records.values() {
+            let k = key_of(r);
+            if k.starts_with("ASIA") {
+                let t = r
+                    .pointer("/userIdentity/type")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned();
+                used.entry(k).or_insert(t);
+            }
+        }
+        let is_session = |t: &str| t == "AssumedRole" || t == "FederatedUser";
+        let complete = |start: &str, start_type: &str| -> bool {
+            let (mut k, mut t) = (start.to_owned(), start_type.to_owned());
+            let mut seen = HashSet::new();
+            loop {
+                if !k.starts_with("ASIA") {
+                    return !is_session(&t);
+                }
+                if !seen.insert(k.clone()) || seen.len() > 16 {
+                    return false;
+                }
+                match issued.get(&k) {
+                    None => return !is_session(&t),
+                    Some(r) => {
+                        k = key_of(r);
+                        t = r
+                            .pointer("/userIdentity/type")
+                            .and_then(Value::as_str)
+                            .unwrap_or("")
+                            .to_owned();
+                    }
+                }
+            }
+        };
+        let expected_issued = used.keys().filter(|k| issued.contains_key(*k)).count();
+        let expected_complete = used.iter().filter(|(k, t)| complete(k, t)).count();
+
+        let (store, index) = chain_index_for(folder);
+        let c = coverage(&store, &index);
+        assert_eq!(c.temporary_keys, used.len(), "{folder}");
+        assert_eq!(c.issued_here, expected_issued, "{folder}");
+        assert_eq!(c.complete, expected_complete, "{folder}");
+        totals.0 += c.temporary_keys;
+        totals.1 += c.issued_here;
+        totals.2 += c.complete;
+    }
+    println!("temporary keys, issued here, complete: {totals:?}");
+    // The Stratus logs hold real AssumeRole and GetFederationToken calls whose keys are used.
+    assert!(totals.1 >= 7, "{totals:?}");
+    assert!(
+        totals.0 > totals.1,
+        "some keys must stay unresolved: {totals:?}"
+    );
+}
+
+/// In the Stratus samples, the role sessions trace back to the IAM user who assumed them.
+#[test]
+fn role_chain_text_on_a_real_sample() {
+    use trailglass::core::chain::{resolve, IdcNames};
+    let (store, index) = chain_index_for("stratus-detonation-logs");
+    let path =
+        fixtures().join("stratus-detonation-logs/aws.execution.ec2-launch-unusual-instances.json");
+    let records = plain_records(&read(&path)).unwrap();
+    let mut checked = 0;
+    for issue in records.iter().filter(|r| r["eventName"] == "AssumeRole") {
+        let Some(key) = issue
+            .pointer("/responseElements/credentials/accessKeyId")
+            .and_then(Value::as_str)
+        else {
+            continue;
+        };
+        let Some(row) = (0..store.len()).find(|&i| {
+            store.strings.get(store.access_key[i]) == key
+                && store.strings.get(store.event_name[i]) != "AssumeRole"
+        }) else {
+            continue;
+        };
+        let role = issue["requestParameters"]["roleArn"]
+            .as_str()
+            .unwrap()
+            .rsplit('/')
+            .next()
+            .unwrap();
+        let expected = format!(
+            "{} → {role} (session {})",
+            issue["userIdentity"]["userName"].as_str().unwrap(),
+            issue["requestParameters"]["roleSessionName"]
+                .as_str()
+                .unwrap()
+        );
+        let chain = resolve(&store, &index, row as u32);
+        assert!(chain.is_complete(), "{chain:?}");
+        assert_eq!(chain.text(&store, &IdcNames::default()), expected);
+        checked += 1;
+    }
+    assert_eq!(checked, 1);
+}

@@ -149,6 +149,9 @@ pub struct Identity {
     pub identity_provider: String,
     /// The session's issuer lives in another account than the one that logged the event.
     pub cross_account: bool,
+    /// `sessionContext.sourceIdentity`: set once by whoever started a role chain, kept by
+    /// every later session, so it names the person behind a session (see `core::chain`).
+    pub source_identity: String,
 }
 
 /// The part of an ARN after the last `/` (or `:`), e.g. the user name or session name.
@@ -316,6 +319,10 @@ impl Identity {
             invoked_by,
             identity_provider,
             cross_account,
+            source_identity: session
+                .and_then(|s| s.source_identity.str())
+                .unwrap_or("")
+                .to_owned(),
         }
     }
 

@@ -665,12 +665,112 @@ fn incident(rng: &mut Rng, start: i64) -> Vec<Value> {
     v
 }
 
+/// A role chain for the chain view: alice (IAM user) assumes DeployRole, which assumes
+/// ProdAdmin as session `alice-admin`; that session then works. Keys are consistent, so
+/// each session traces back to alice. Its own random numbers leave the rest unchanged.
+fn role_chain(start: i64, span: i64) -> Vec<Value> {
+    let mut rng = Rng::new(0xC4A1);
+    let t = start + (2 * 86_400 + 10 * 3600).min(span / 2);
+    let deploy_key = "ASIAEXAMPLEDEPLOY001";
+    let admin_key = "ASIAEXAMPLEPRODADM01";
+    let session = |role: &str, name: &str, key: &str| {
+        json!({"type":"AssumedRole","principalId":format!("AROAEXAMPLE{}:{name}", role.to_uppercase()),
+            "arn":format!("arn:aws:sts::{PROD}:assumed-role/{role}/{name}"),"accountId":PROD,"accessKeyId":key,
+            "sessionContext":{"sessionIssuer":{"type":"Role","principalId":format!("AROAEXAMPLE{}", role.to_uppercase()),
+                "arn":format!("arn:aws:iam::{PROD}:role/{role}"),"accountId":PROD,"userName":role},
+                "attributes":{"creationDate":format_time(t),"mfaAuthenticated":"false"}}})
+    };
+    let cli =
+        "aws-cli/2.22.4 md/awscrt#0.23.4 ua/2.0 os/macos#24.1.0 md/arch#arm64 lang/python#3.12.6";
+    let mut out = Vec::new();
+    let mut push = |rng: &mut Rng,
+                    dt: i64,
+                    who: Option<Value>,
+                    source: &str,
+                    name: &str,
+                    req: Value,
+                    err: Option<(&str, &str)>| {
+        let mut r = record(
+            rng,
+            Who::Alice,
+            t + dt,
+            "us-east-1",
+            source,
+            name,
+            Some(crate::core::record::infer_read_only(name)),
+            req,
+            err,
+            None,
+        );
+        if let Some(w) = who {
+            r["userIdentity"] = w;
+        }
+        r["userAgent"] = json!(cli);
+        r["sourceIPAddress"] = json!("203.0.113.12");
+        out.push(r);
+        out.len() - 1
+    };
+    let assume = |role: &str, name: &str| json!({"roleArn":format!("arn:aws:iam::{PROD}:role/{role}"),"roleSessionName":name,"durationSeconds":3600});
+    let credentials = |role: &str, name: &str, key: &str| {
+        json!({"credentials":{"accessKeyId":key,"sessionToken":"EXAMPLE-TOKEN","expiration":format_time(t + 3600)},
+            "assumedRoleUser":{"assumedRoleId":format!("AROAEXAMPLE{}:{name}", role.to_uppercase()),
+                "arn":format!("arn:aws:sts::{PROD}:assumed-role/{role}/{name}")}})
+    };
+    let first = push(
+        &mut rng,
+        0,
+        None,
+        "sts",
+        "AssumeRole",
+        assume("DeployRole", "alice-deploy"),
+        None,
+    );
+    let second = push(
+        &mut rng,
+        30,
+        Some(session("DeployRole", "alice-deploy", deploy_key)),
+        "sts",
+        "AssumeRole",
+        assume("ProdAdmin", "alice-admin"),
+        None,
+    );
+    let admin = session("ProdAdmin", "alice-admin", admin_key);
+    // (service, event name, request parameters, error).
+    type Call<'a> = (&'a str, &'a str, Value, Option<(&'a str, &'a str)>);
+    let work: [Call; 7] = [
+        ("ec2", "DescribeInstances", Value::Null, None),
+        ("s3", "ListBuckets", Value::Null, None),
+        ("s3", "PutBucketVersioning", json!({"bucketName":"acme-prod-assets","VersioningConfiguration":{"Status":"Enabled"}}), None),
+        ("lambda", "UpdateFunctionCode20150331v2", json!({"functionName":"orders-processor"}), None),
+        ("lambda", "GetFunction20150331v2", json!({"functionName":"orders-processor"}), None),
+        ("iam", "CreateUser", json!({"userName":"deploy-bot"}), Some(("AccessDenied", "User: arn:aws:sts::111122223333:assumed-role/ProdAdmin/alice-admin is not authorized to perform: iam:CreateUser"))),
+        ("ec2", "DescribeInstances", Value::Null, None),
+    ];
+    for (i, (source, name, req, err)) in work.into_iter().enumerate() {
+        push(
+            &mut rng,
+            60 + 45 * i as i64,
+            Some(admin.clone()),
+            source,
+            name,
+            req,
+            err,
+        );
+    }
+    out[first]["responseElements"] = credentials("DeployRole", "alice-deploy", deploy_key);
+    out[first]["resources"] = json!([{"ARN":format!("arn:aws:iam::{PROD}:role/DeployRole"),"accountId":PROD,"type":"AWS::IAM::Role"}]);
+    out[second]["responseElements"] = credentials("ProdAdmin", "alice-admin", admin_key);
+    out[second]["resources"] = json!([{"ARN":format!("arn:aws:iam::{PROD}:role/ProdAdmin"),"accountId":PROD,"type":"AWS::IAM::Role"}]);
+    out
+}
+
 /// Generates the data set as CloudTrail log files, hour by hour, in time order.
 pub fn generate(cfg: DemoConfig) -> impl Iterator<Item = LogFile> {
     let start = cfg.end - cfg.days * 86_400;
     let hours = (cfg.days * 24).max(1);
     let mut rng = Rng::new(cfg.seed);
     let mut scripted = incident(&mut rng, start);
+    scripted.extend(role_chain(start, cfg.days * 86_400));
     let regular = cfg.events.saturating_sub(scripted.len());
     scripted.sort_by_key(|r| r["eventTime"].as_str().map(str::to_owned));
     // Office hours are busier; weights per hour of day.

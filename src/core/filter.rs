@@ -193,6 +193,9 @@ pub struct Filter {
     /// The events of one finding (a rule id); applied from the computed findings, not by
     /// [`select`].
     pub finding: Option<String>,
+    /// Everything this person did, directly and through any role session traced back to
+    /// them (see `core::chain`; [`select`] leaves it out, like `fields`).
+    pub person: Option<String>,
 }
 
 impl Filter {
@@ -207,12 +210,20 @@ impl Filter {
         !self.fields.is_empty() || self.text.is_some()
     }
 
-    /// The filter without the parts [`select`] does not apply (whole-record, finding).
+    /// Whether part of the filter needs the role chains (the caller applies
+    /// `core::chain::person_rows`).
+    pub fn needs_chains(&self) -> bool {
+        self.person.is_some()
+    }
+
+    /// The filter without the parts [`select`] does not apply (whole-record, finding,
+    /// person).
     pub fn columns_only(&self) -> Filter {
         Filter {
             fields: Vec::new(),
             text: None,
             finding: None,
+            person: None,
             ..self.clone()
         }
     }

@@ -2,6 +2,7 @@
 //! tested natively with `cargo test` and can run unchanged in a page or a worker.
 
 pub mod actor;
+pub mod chain;
 pub mod demo;
 pub mod detect;
 pub mod export;
@@ -9,6 +10,7 @@ pub mod fields;
 pub mod filter;
 pub mod ingest;
 pub mod integrity;
+pub mod policy;
 pub mod query;
 pub mod record;
 pub mod route;

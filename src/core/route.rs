@@ -246,6 +246,7 @@ pub fn parse(hash: &str) -> Route {
             },
             "q" => f.text = text(),
             "finding" => f.finding = text(),
+            "person" => f.person = text(),
             "params" => params = parse_list(&v),
             "value" => values = parse_list(&v),
             _ => route.errors.push(format!("unknown parameter '{k}'")),
@@ -336,6 +337,9 @@ pub fn to_hash(view: &View, f: &Filter) -> String {
     }
     if let Some(r) = &f.finding {
         q.push(("finding", r.clone()));
+    }
+    if let Some(p) = &f.person {
+        q.push(("person", p.clone()));
     }
     if !f.fields.is_empty() {
         let list = |items: Vec<&String>| {
@@ -490,6 +494,23 @@ mod tests {
     fn regression_slash_in_user_name_round_trips() {
         let r = parse("#/users/a%2fb?eventName=X");
         assert_eq!(r.view, View::User("a/b".into()));
+        assert_eq!(parse(&to_hash(&r.view, &r.filter)), r);
+    }
+
+    #[test]
+    fn person_parameter_round_trips() {
+        let r = parse("#/?person=alice%20smith&service=s3");
+        assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert_eq!(r.filter.person.as_deref(), Some("alice smith"));
+        assert!(r.filter.needs_chains());
+        assert_eq!(r.filter.columns_only().person, None);
+        assert_eq!(parse(&to_hash(&r.view, &r.filter)), r);
+        assert_eq!(parse("#/?person=").filter.person, None);
+        let r = parse("#/users/bob?person=alice");
+        assert_eq!(
+            (r.filter.actor.as_deref(), r.filter.person.as_deref()),
+            (Some("bob"), Some("alice"))
+        );
         assert_eq!(parse(&to_hash(&r.view, &r.filter)), r);
     }
 

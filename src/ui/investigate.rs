@@ -98,6 +98,12 @@ fn chips(f: &Filter) -> Vec<(String, Remove)> {
     if let Some(r) = &f.finding {
         chip(format!("finding = {r}"), Box::new(|f| f.finding = None));
     }
+    if let Some(p) = &f.person {
+        chip(
+            format!("person = {p} (through any role)"),
+            Box::new(|f| f.person = None),
+        );
+    }
     for (i, (k, v)) in f.fields.iter().enumerate() {
         chip(
             format!("{k} = {v}"),
@@ -115,6 +121,7 @@ fn chips(f: &Filter) -> Vec<(String, Remove)> {
 const FILTER_FIELDS: &[(&str, &str)] = &[
     ("eventName", "Event name"),
     ("actor", "Actor"),
+    ("person", "Person (through any role)"),
     ("service", "Service"),
     ("region", "Region"),
     ("ip", "Source IP / CIDR"),
@@ -636,6 +643,7 @@ pub fn EventDetail() -> impl IntoView {
                         </div>
                     </div>
                 })}
+                <super::chain::EventChain/>
                 {move || match json.get() {
                     Some(Err(e)) => view! { <p class="tg-problem" data-testid="event-detail-error">{e}</p> }.into_any(),
                     Some(Ok(text)) => {

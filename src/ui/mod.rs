@@ -1,6 +1,7 @@
 //! Leptos components: they read [`state::AppState`], render, and dispatch loads. No
 //! business logic lives here; numbers come from `core::query`, drawings from `chart`.
 
+mod chain;
 mod export;
 mod findings;
 mod investigate;
@@ -91,6 +92,7 @@ pub fn App() -> impl IntoView {
     provide_context(state);
     state.watch_deep_filters();
     state.watch_findings();
+    chain::watch_chains(state);
     // The hash is the source of truth for the view and filters.
     let _listener = window_event_listener(leptos::ev::hashchange, move |_| {
         let route = crate::core::route::parse(&state::current_hash());
@@ -127,7 +129,9 @@ pub fn App() -> impl IntoView {
             <Show when=move || state.phase.get() != Phase::Empty>
                 <investigate::FilterBar/>
                 <investigate::ListPage/>
+                <chain::PersonNote/>
                 <investigate::ActorPanel/>
+                <chain::ActorChains/>
             </Show>
             <overview::Overview/>
             <Show when=move || state.phase.get() != Phase::Empty>

@@ -83,6 +83,13 @@ pub struct AppState {
     pub sigma: RwSignal<crate::core::sigma::RuleSet>,
     pub sigma_errors: RwSignal<Vec<crate::core::sigma::SigmaError>>,
     pub sigma_version: RwSignal<u64>,
+    /// Issued keys traced from the re-read issuing calls, for one store version
+    /// (see `ui::chain`); `None` until traced.
+    pub chains: RwSignal<Option<ChainState>>,
+    /// Whether the issuing calls are being re-read now.
+    pub chains_busy: RwSignal<bool>,
+    /// Names for Identity Center user IDs, from an uploaded CSV.
+    pub idc_names: RwSignal<crate::core::chain::IdcNames>,
 }
 
 /// Findings of one detection run, and what they were computed for.
@@ -102,6 +109,8 @@ impl AppState {
         let route = RwSignal::new(route::parse(&current_hash()));
         let deep = RwSignal::new(None::<DeepMatch>);
         let findings = RwSignal::new(None::<Detection>);
+        let chains = RwSignal::new(None::<ChainState>);
+        let idc_names = RwSignal::new(crate::core::chain::IdcNames::default());
         let selection = Memo::new(move |_| {
             let v = version.get();
             let filter = route.with(|r| r.filter.clone());
@@ -117,6 +126,22 @@ impl AppState {
                 });
                 base.retain(|r| rows.contains(r));
             }
+            // The person filter needs the traced chains; until they are, show nothing.
+            let base = match &filter.person {
+                None => base,
+                Some(person) => chains.with(|c| match c {
+                    Some(c) if c.version == v => idc_names.with(|names| {
+                        store.with_value(|s| {
+                            let theirs =
+                                crate::core::chain::person_rows(s, &c.index, names, person);
+                            base.into_iter()
+                                .filter(|&r| theirs.get(r as usize).copied().unwrap_or(false))
+                                .collect()
+                        })
+                    }),
+                    _ => Vec::new(),
+                }),
+            };
             if !filter.needs_records() {
                 return base;
             }
@@ -153,6 +178,9 @@ impl AppState {
             checkable_files: RwSignal::new(Vec::new()),
             integrity: RwSignal::new(None),
             mismatched_files: RwSignal::new(Default::default()),
+            chains,
+            chains_busy: RwSignal::new(false),
+            idc_names,
         }
     }
 
@@ -308,6 +336,13 @@ impl AppState {
     pub fn refresh(&self) {
         self.version.update(|v| *v += 1);
     }
+}
+
+/// The chain index traced for one store version.
+#[derive(Debug, Clone)]
+pub struct ChainState {
+    pub version: u64,
+    pub index: std::sync::Arc<crate::core::chain::ChainIndex>,
 }
 
 /// Rows that passed a whole-record search, for one filter and store version.

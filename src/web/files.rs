@@ -292,3 +292,12 @@ pub async fn check_integrity(
         .collect();
     (report, mismatched)
 }
+
+/// Reads a small picked file (such as the Identity Center CSV) as UTF-8 text.
+pub async fn read_text(file: &File) -> Result<String, String> {
+    let text = JsFuture::from(file.text())
+        .await
+        .map_err(|e| format!("{}: could not be read ({})", file.name(), js_error(&e)))?;
+    text.as_string()
+        .ok_or_else(|| format!("{}: is not text", file.name()))
+}
