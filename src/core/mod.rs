@@ -11,6 +11,7 @@ pub mod integrity;
 pub mod query;
 pub mod record;
 pub mod route;
+pub mod rsa;
 pub mod sql;
 pub mod store;
 pub mod time;
