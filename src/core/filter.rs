@@ -190,6 +190,9 @@ pub struct Filter {
     pub fields: Vec<(String, String)>,
     /// Free text anywhere in the record (case-insensitive).
     pub text: Option<String>,
+    /// Only events from log files whose hash does not match their digest. [`select`]
+    /// leaves it out: the caller, which holds the integrity report, applies it.
+    pub mismatched_only: bool,
 }
 
 impl Filter {

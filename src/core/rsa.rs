@@ -47,6 +47,8 @@ pub struct RsaPublicKey {
     k: usize,
     /// `-n^-1 mod 2^32`, for Montgomery reduction.
     n0_inv: u32,
+    /// `R^2 mod n`, to enter the Montgomery domain (computed once per key).
+    r2: Vec<u32>,
 }
 
 impl fmt::Debug for RsaPublicKey {
@@ -83,6 +85,7 @@ impl RsaPublicKey {
         Ok(RsaPublicKey {
             k: bits.div_ceil(8),
             n0_inv: neg_inverse(n[0]),
+            r2: r_squared(&n),
             n,
             e,
         })
@@ -150,11 +153,11 @@ impl RsaPublicKey {
         let len = self.n.len();
         let mut base = s.to_vec();
         base.resize(len, 0);
-        let r2 = r_squared(&self.n);
-        let base_m = self.mont_mul(&base, &r2);
+        let r2 = &self.r2;
+        let base_m = self.mont_mul(&base, r2);
         let mut one = vec![0u32; len];
         one[0] = 1;
-        let mut acc = self.mont_mul(&one, &r2);
+        let mut acc = self.mont_mul(&one, r2);
         for byte in &self.e {
             for bit in (0..8).rev() {
                 acc = self.mont_mul(&acc, &acc);
@@ -495,6 +498,7 @@ mod tests {
             let key = RsaPublicKey {
                 k: bit_len(&n).div_ceil(8),
                 n0_inv: neg_inverse(n[0]),
+                r2: r_squared(&n),
                 n,
                 e: e_bytes,
             };

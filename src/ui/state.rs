@@ -66,6 +66,9 @@ pub struct AppState {
     /// The last integrity report, and the files whose hash did not match their digest.
     pub integrity: RwSignal<Option<crate::core::integrity::IntegrityReport>>,
     pub mismatched_files: RwSignal<std::collections::HashSet<u32>>,
+    /// The loaded digests (kept for signature checks) and the last signature check.
+    pub digests: RwSignal<Vec<crate::core::integrity::LoadedFile>>,
+    pub signatures: RwSignal<Option<SignatureOutcome>>,
     /// Events picked for side-by-side comparison (at most 5 rows).
     pub compare: RwSignal<Vec<u32>>,
     /// The result of the last whole-record search (field = value, free text).
@@ -81,10 +84,17 @@ impl AppState {
         let version = RwSignal::new(0u64);
         let route = RwSignal::new(route::parse(&current_hash()));
         let deep = RwSignal::new(None::<DeepMatch>);
+        let mismatched_files = RwSignal::new(std::collections::HashSet::<u32>::new());
         let selection = Memo::new(move |_| {
             let v = version.get();
             let filter = route.with(|r| r.filter.clone());
-            let base = store.with_value(|s| select(s, &filter));
+            let mut base = store.with_value(|s| select(s, &filter));
+            if filter.mismatched_only {
+                // The one filter the store cannot answer: it needs the integrity report.
+                mismatched_files.with(|m| {
+                    store.with_value(|s| base.retain(|&r| m.contains(&s.origin[r as usize].file)))
+                });
+            }
             if !filter.needs_records() {
                 return base;
             }
@@ -114,7 +124,9 @@ impl AppState {
             compare: RwSignal::new(Vec::new()),
             checkable_files: RwSignal::new(Vec::new()),
             integrity: RwSignal::new(None),
-            mismatched_files: RwSignal::new(Default::default()),
+            mismatched_files,
+            digests: RwSignal::new(Vec::new()),
+            signatures: RwSignal::new(None),
         }
     }
 
@@ -186,6 +198,15 @@ impl AppState {
     pub fn refresh(&self) {
         self.version.update(|v| *v += 1);
     }
+}
+
+/// The last digest-signature check: the report, how many keys were used, and every
+/// message about the keys and signatures supplied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignatureOutcome {
+    pub report: crate::core::integrity::SignatureReport,
+    pub keys: usize,
+    pub messages: Vec<String>,
 }
 
 /// Rows that passed a whole-record search, for one filter and store version.
