@@ -196,6 +196,9 @@ pub struct Filter {
     /// Everything this person did, directly and through any role session traced back to
     /// them (see `core::chain`; [`select`] leaves it out, like `fields`).
     pub person: Option<String>,
+    /// Only events from log files whose hash does not match their digest. [`select`]
+    /// leaves it out: the caller, which holds the integrity report, applies it.
+    pub mismatched_only: bool,
 }
 
 impl Filter {

@@ -1,11 +1,15 @@
 //! Log-file integrity from CloudTrail digest files: each log file's SHA-256 (over its
 //! uncompressed bytes) against the digest that lists it, the chain of digests through
 //! `previousDigestHashValue`, and coverage (listed but not loaded, loaded but not listed,
-//! hours with no digest). Signatures are not checked here: CloudTrail keeps them in the
-//! digest object's S3 metadata, which files copied to disk do not carry.
+//! hours with no digest); and, when the user supplies the trail's public keys and the
+//! digests' signatures (CloudTrail keeps those in the digest objects' S3 metadata, which
+//! files copied to disk do not carry), each digest's SHA256withRSA signature and the chain
+//! of signatures through `previousDigestSignature`, exactly as `aws cloudtrail
+//! validate-logs` checks them.
 
+use crate::core::rsa::{base64_decode, hex_decode, keys_from_pem, RsaPublicKey};
 use crate::core::time::{format_time, parse_event_time};
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 use sha2::{Digest as _, Sha256};
 use std::collections::HashMap;
 
@@ -34,9 +38,20 @@ pub struct DigestFile {
     pub digest_start_time: String,
     pub digest_end_time: String,
     pub digest_s3_object: String,
+    pub digest_s3_bucket: String,
+    pub digest_public_key_fingerprint: String,
+    pub digest_signature_algorithm: String,
     pub previous_digest_s3_object: Option<String>,
     pub previous_digest_hash_value: Option<String>,
+    /// Absent: `None`; JSON `null` (the first digest of a chain): `Some(None)`.
+    #[serde(deserialize_with = "present")]
+    pub previous_digest_signature: Option<Option<String>>,
     pub log_files: Vec<ListedFile>,
+}
+
+/// Tells a field that is present but `null` from one that is absent (absent: the default).
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<Option<Option<String>>, D::Error> {
+    Option::<String>::deserialize(d).map(Some)
 }
 
 impl DigestFile {
@@ -124,6 +139,25 @@ fn digest_stream(d: &DigestFile) -> (String, String) {
     (d.aws_account_id.clone(), region.to_owned())
 }
 
+/// The loaded digests grouped per (account, region) stream, streams in order, each in
+/// time order.
+type Chain<'a> = Vec<(&'a LoadedFile, &'a DigestFile)>;
+
+fn chains(files: &[LoadedFile]) -> Vec<((String, String), Chain<'_>)> {
+    let mut streams: HashMap<(String, String), Chain<'_>> = HashMap::new();
+    for f in files {
+        if let Some(d) = &f.digest {
+            streams.entry(digest_stream(d)).or_default().push((f, d));
+        }
+    }
+    let mut out: Vec<_> = streams.into_iter().collect();
+    out.sort_by(|a, b| a.0.cmp(&b.0));
+    for (_, chain) in &mut out {
+        chain.sort_by_key(|(_, d)| parse_event_time(&d.digest_end_time).unwrap_or(i64::MIN));
+    }
+    out
+}
+
 /// Verifies the loaded log files against the loaded digests. `files` holds every loaded
 /// file; those with `digest` set are digests, the others log files.
 pub fn verify(files: &[LoadedFile]) -> IntegrityReport {
@@ -185,15 +219,7 @@ pub fn verify(files: &[LoadedFile]) -> IntegrityReport {
     }
 
     // Chain and gaps, per account and region, in time order.
-    let mut streams: HashMap<(String, String), Vec<(&LoadedFile, &DigestFile)>> = HashMap::new();
-    for (f, d) in &digests {
-        streams.entry(digest_stream(d)).or_default().push((f, d));
-    }
-    let mut keys: Vec<_> = streams.keys().cloned().collect();
-    keys.sort();
-    for key in keys {
-        let mut chain = streams.remove(&key).unwrap_or_default();
-        chain.sort_by_key(|(_, d)| parse_event_time(&d.digest_end_time).unwrap_or(i64::MIN));
+    for (key, chain) in chains(files) {
         for pair in chain.windows(2) {
             let ((prev_file, prev), (_, next)) = (pair[0], pair[1]);
             if let Some(want) = &next.previous_digest_hash_value {
@@ -217,6 +243,351 @@ pub fn verify(files: &[LoadedFile]) -> IntegrityReport {
                         key.1,
                         format_time(end),
                         format_time(start)
+                    ));
+                }
+            }
+        }
+    }
+    report
+}
+
+/// The only signature algorithm CloudTrail uses for digests.
+pub const SIGNATURE_ALGORITHM: &str = "SHA256withRSA";
+
+/// A trail public key as the user supplied it.
+#[derive(Debug, Clone)]
+pub struct TrailKey {
+    pub key: RsaPublicKey,
+    /// From `list-public-keys`; `None` for a PEM key, which is then tried on every digest.
+    pub fingerprint: Option<String>,
+    /// Validity window from `list-public-keys`, as given.
+    pub valid_from: Option<String>,
+    pub valid_to: Option<String>,
+}
+
+/// One key of `aws cloudtrail list-public-keys` output.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListedKey {
+    value: String,
+    fingerprint: Option<String>,
+    validity_start_time: Option<serde_json::Value>,
+    validity_end_time: Option<serde_json::Value>,
+}
+
+/// The whole output of `aws cloudtrail list-public-keys`.
+#[derive(Deserialize)]
+#[serde(rename_all = "PascalCase")]
+struct ListedKeys {
+    public_key_list: Vec<ListedKey>,
+}
+
+/// Reads public keys from text: the JSON output of `aws cloudtrail list-public-keys`
+/// (base64 DER values with fingerprints), PEM blocks (`PUBLIC KEY` or `RSA PUBLIC KEY`),
+/// or one bare base64 DER key. Returns the keys read and a message per key that was not.
+pub fn parse_public_keys(text: &str) -> (Vec<TrailKey>, Vec<String>) {
+    let text = text.trim();
+    let (mut keys, mut errors) = (Vec::new(), Vec::new());
+    if text.is_empty() {
+        return (keys, errors);
+    }
+    if text.starts_with('{') || text.starts_with('[') {
+        let listed = serde_json::from_str::<ListedKeys>(text)
+            .map(|l| l.public_key_list)
+            .or_else(|_| serde_json::from_str::<Vec<ListedKey>>(text))
+            .or_else(|_| serde_json::from_str::<ListedKey>(text).map(|k| vec![k]));
+        match listed {
+            Err(e) => errors.push(format!(
+                "public keys: not the JSON of `aws cloudtrail list-public-keys` ({e})"
+            )),
+            Ok(list) => {
+                for (i, k) in list.into_iter().enumerate() {
+                    let time = |v: Option<serde_json::Value>| {
+                        v.map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+                    };
+                    match base64_decode(&k.value).and_then(|der| RsaPublicKey::from_der(&der)) {
+                        Ok(key) => keys.push(TrailKey {
+                            key,
+                            fingerprint: k.fingerprint.map(|f| f.to_lowercase()),
+                            valid_from: time(k.validity_start_time),
+                            valid_to: time(k.validity_end_time),
+                        }),
+                        Err(e) => errors.push(format!("public key {}: {e}", i + 1)),
+                    }
+                }
+            }
+        }
+    } else if text.contains("-----BEGIN") {
+        let found = keys_from_pem(text);
+        if found.is_empty() {
+            errors.push("public keys: no PUBLIC KEY or RSA PUBLIC KEY block in the PEM".into());
+        }
+        for (i, k) in found.into_iter().enumerate() {
+            match k {
+                Ok(key) => keys.push(TrailKey {
+                    key,
+                    fingerprint: None,
+                    valid_from: None,
+                    valid_to: None,
+                }),
+                Err(e) => errors.push(format!("PEM key {}: {e}", i + 1)),
+            }
+        }
+    } else {
+        match base64_decode(text).and_then(|der| RsaPublicKey::from_der(&der)) {
+            Ok(key) => keys.push(TrailKey {
+                key,
+                fingerprint: None,
+                valid_from: None,
+                valid_to: None,
+            }),
+            Err(e) => errors.push(format!("public key: {e}")),
+        }
+    }
+    (keys, errors)
+}
+
+/// A digest's signature as read from its S3 object's metadata.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DigestSignature {
+    /// The S3 key the signature was read from (without `s3://bucket/`).
+    pub key: String,
+    /// The bucket, when the line named one (`s3://bucket/key`).
+    pub bucket: Option<String>,
+    /// The signature, hex as in `x-amz-meta-signature`.
+    pub hex: String,
+    /// `x-amz-meta-signature-algorithm`, when given.
+    pub algorithm: Option<String>,
+}
+
+/// Signatures by digest file name (the last part of the S3 key).
+pub type Signatures = HashMap<String, DigestSignature>;
+
+/// Reads `<digest S3 key> <hex signature> [algorithm]` lines (what
+/// `scripts/digest-signatures.sh` writes; `s3://bucket/key` also works; blank lines and
+/// `#` comments are skipped). Returns the signatures and a message per unreadable line.
+pub fn parse_signatures(text: &str) -> (Signatures, Vec<String>) {
+    let (mut found, mut errors) = (Signatures::new(), Vec::new());
+    for (i, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        let parts: Vec<&str> = line.split_whitespace().collect();
+        let (Some(key), Some(hex)) = (parts.first(), parts.get(1)) else {
+            errors.push(format!(
+                "signatures line {}: expected `<digest S3 key> <hex signature>`",
+                i + 1
+            ));
+            continue;
+        };
+        if parts.len() > 3 {
+            errors.push(format!("signatures line {}: too many fields", i + 1));
+            continue;
+        }
+        let (bucket, key) = match key.strip_prefix("s3://").and_then(|k| k.split_once('/')) {
+            Some((bucket, key)) => (Some(bucket.to_owned()), key.to_owned()),
+            None => (None, (*key).to_owned()),
+        };
+        found.insert(
+            file_name(&key).to_owned(),
+            DigestSignature {
+                key,
+                bucket,
+                hex: hex.to_lowercase(),
+                algorithm: parts.get(2).map(|a| (*a).to_owned()),
+            },
+        );
+    }
+    (found, errors)
+}
+
+/// The outcome of checking one digest's signature.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum SignatureStatus {
+    /// Signed by one of the supplied keys over exactly this digest.
+    Valid,
+    /// The signature does not verify, or the digest cannot be checked as CloudTrail signs it.
+    Invalid,
+    /// No signature was supplied for this digest.
+    NoSignature,
+    /// A signature, but no supplied key that could have made it.
+    NoKey,
+}
+
+impl SignatureStatus {
+    /// The value of `data-status`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SignatureStatus::Valid => "valid",
+            SignatureStatus::Invalid => "invalid",
+            SignatureStatus::NoSignature => "no-signature",
+            SignatureStatus::NoKey => "no-key",
+        }
+    }
+}
+
+/// One digest's signature check.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SignatureCheck {
+    /// The digest's file name.
+    pub digest: String,
+    pub status: SignatureStatus,
+    /// Why, in words.
+    pub detail: String,
+}
+
+/// Every digest's signature check and the breaks in the chain of signatures.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SignatureReport {
+    pub checks: Vec<SignatureCheck>,
+    pub chain_breaks: Vec<String>,
+}
+
+impl SignatureReport {
+    /// How many digests have each status.
+    pub fn count(&self, status: SignatureStatus) -> usize {
+        self.checks.iter().filter(|c| c.status == status).count()
+    }
+}
+
+/// The bytes CloudTrail signs for a digest (as `aws cloudtrail validate-logs` rebuilds
+/// them): end time, `bucket/key`, hex SHA-256 of the uncompressed digest, and the previous
+/// digest's signature (`null` for the first), separated by newlines.
+pub fn string_to_sign(d: &DigestFile, digest_sha256: &str, previous: Option<&str>) -> String {
+    format!(
+        "{}\n{}/{}\n{}\n{}",
+        d.digest_end_time,
+        d.digest_s3_bucket,
+        d.digest_s3_object,
+        digest_sha256,
+        previous.unwrap_or("null")
+    )
+}
+
+/// Checks one digest's signature.
+fn check_signature(
+    f: &LoadedFile,
+    d: &DigestFile,
+    keys: &[TrailKey],
+    sig: Option<&DigestSignature>,
+) -> (SignatureStatus, String) {
+    use SignatureStatus::*;
+    let Some(sig) = sig else {
+        return (NoSignature, "no signature supplied".into());
+    };
+    let algorithm = sig
+        .algorithm
+        .as_deref()
+        .or(Some(d.digest_signature_algorithm.as_str()).filter(|a| !a.is_empty()));
+    if let Some(a) = algorithm.filter(|a| *a != SIGNATURE_ALGORITHM) {
+        return (Invalid, format!("unsupported signature algorithm {a}"));
+    }
+    let required = [
+        (
+            "digestPublicKeyFingerprint",
+            d.digest_public_key_fingerprint.is_empty(),
+        ),
+        ("digestS3Bucket", d.digest_s3_bucket.is_empty()),
+        ("digestS3Object", d.digest_s3_object.is_empty()),
+        (
+            "previousDigestSignature",
+            d.previous_digest_signature.is_none(),
+        ),
+        ("digestEndTime", d.digest_end_time.is_empty()),
+        ("digestStartTime", d.digest_start_time.is_empty()),
+    ];
+    if let Some((field, _)) = required.iter().find(|(_, missing)| *missing) {
+        return (Invalid, format!("invalid format: no {field}"));
+    }
+    // The signature must come from the object the digest says it is (validate-logs
+    // reports a digest found elsewhere as moved).
+    let moved = (sig.key.contains('/') && sig.key != d.digest_s3_object)
+        || sig
+            .bucket
+            .as_deref()
+            .is_some_and(|b| b != d.digest_s3_bucket);
+    if moved {
+        return (
+            Invalid,
+            format!(
+                "the signature was read from {}, but the digest says it is s3://{}/{}",
+                sig.key, d.digest_s3_bucket, d.digest_s3_object
+            ),
+        );
+    }
+    let Some(signature) = hex_decode(&sig.hex) else {
+        return (Invalid, "the signature is not hex".into());
+    };
+    let fingerprint = d.digest_public_key_fingerprint.to_lowercase();
+    let candidates: Vec<&TrailKey> = keys
+        .iter()
+        .filter(|k| k.fingerprint.as_ref().is_none_or(|f| *f == fingerprint))
+        .collect();
+    if candidates.is_empty() {
+        return (
+            NoKey,
+            format!("no public key supplied with fingerprint {fingerprint}"),
+        );
+    }
+    let previous = d
+        .previous_digest_signature
+        .as_ref()
+        .and_then(|p| p.as_deref());
+    let message = string_to_sign(d, &f.sha256, previous);
+    if candidates
+        .iter()
+        .any(|k| k.key.verify_sha256(message.as_bytes(), &signature))
+    {
+        (Valid, "signature verified".into())
+    } else {
+        (
+            Invalid,
+            "signature verification failed: the digest or its signature was changed, or it was signed by another key".into(),
+        )
+    }
+}
+
+/// Verifies every loaded digest's signature with the supplied keys, and the chain of
+/// signatures (each digest's `previousDigestSignature` against the signature supplied for
+/// the digest before it in its stream).
+pub fn verify_signatures(
+    files: &[LoadedFile],
+    keys: &[TrailKey],
+    signatures: &Signatures,
+) -> SignatureReport {
+    let mut report = SignatureReport::default();
+    let lookup = |f: &LoadedFile, d: &DigestFile| {
+        signatures
+            .get(file_name(&d.digest_s3_object))
+            .or_else(|| signatures.get(file_name(&f.path)))
+    };
+    for (_, chain) in chains(files) {
+        for (f, d) in &chain {
+            let (status, detail) = check_signature(f, d, keys, lookup(f, d));
+            let name = if d.digest_s3_object.is_empty() {
+                file_name(&f.path)
+            } else {
+                file_name(&d.digest_s3_object)
+            };
+            report.checks.push(SignatureCheck {
+                digest: name.to_owned(),
+                status,
+                detail,
+            });
+        }
+        for pair in chain.windows(2) {
+            let ((prev_file, prev), (next_file, next)) = (pair[0], pair[1]);
+            let claimed = next
+                .previous_digest_signature
+                .as_ref()
+                .and_then(|p| p.as_deref());
+            if let (Some(claimed), Some(actual)) = (claimed, lookup(prev_file, prev)) {
+                if claimed.to_lowercase() != actual.hex {
+                    report.chain_breaks.push(format!(
+                        "{}: its previousDigestSignature is not the signature of the digest before it ({})",
+                        file_name(&next_file.path),
+                        file_name(&prev_file.path)
                     ));
                 }
             }
@@ -302,5 +673,180 @@ mod tests {
             assert_eq!(d.aws_account_id, "111122223333");
             assert_eq!(digest_stream(&d).1, "us-east-2");
         }
+    }
+
+    /// The signed chain made by `tests/data/signatures/make.sh` with openssl.
+    const SIGNED: [&str; 3] = [
+        include_str!("../../tests/data/signatures/digest-1.json"),
+        include_str!("../../tests/data/signatures/digest-2.json"),
+        include_str!("../../tests/data/signatures/digest-3.json"),
+    ];
+    const SIGNATURES: &str = include_str!("../../tests/data/signatures/signatures.txt");
+    const KEYS_JSON: &str = include_str!("../../tests/data/signatures/list-public-keys.json");
+    const KEY_PEM: &str = include_str!("../../tests/data/signatures/trail-spki.pem");
+    const OTHER_PEM: &str = include_str!("../../tests/data/signatures/other-spki.pem");
+
+    fn signed_digests(contents: &[String]) -> Vec<LoadedFile> {
+        contents
+            .iter()
+            .enumerate()
+            .map(|(i, c)| LoadedFile {
+                path: format!("local/copy-{}.json", i + 1),
+                sha256: sha256_hex(c.as_bytes()),
+                digest: Some(DigestFile::parse(c.as_bytes()).unwrap()),
+            })
+            .collect()
+    }
+
+    fn statuses(r: &SignatureReport) -> Vec<&'static str> {
+        r.checks.iter().map(|c| c.status.as_str()).collect()
+    }
+
+    fn originals() -> Vec<String> {
+        SIGNED.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn signed_chain_verifies_with_json_and_pem_keys() {
+        let files = signed_digests(&originals());
+        let (sigs, bad) = parse_signatures(SIGNATURES);
+        assert!(bad.is_empty(), "{bad:?}");
+        assert_eq!(sigs.len(), 3);
+        for text in [KEYS_JSON, KEY_PEM] {
+            let (keys, errors) = parse_public_keys(text);
+            assert!(errors.is_empty(), "{errors:?}");
+            assert_eq!(keys.len(), 1);
+            let r = verify_signatures(&files, &keys, &sigs);
+            assert_eq!(statuses(&r), ["valid", "valid", "valid"], "{r:?}");
+            assert!(r.chain_breaks.is_empty(), "{:?}", r.chain_breaks);
+        }
+        // The JSON key carries its fingerprint and validity.
+        let (keys, _) = parse_public_keys(KEYS_JSON);
+        assert!(keys[0]
+            .fingerprint
+            .as_deref()
+            .is_some_and(|f| f.len() == 32));
+        assert_eq!(
+            keys[0].valid_from.as_deref(),
+            Some("2024-01-01T00:00:00+00:00")
+        );
+    }
+
+    #[test]
+    fn the_signed_string_is_the_one_validate_logs_builds() {
+        let d = DigestFile::parse(SIGNED[0].as_bytes()).unwrap();
+        assert_eq!(d.previous_digest_signature, Some(None));
+        let s = string_to_sign(&d, "abc", None);
+        assert_eq!(
+            s,
+            format!(
+                "2024-01-01T01:00:00Z\ntrail-bucket/{}\nabc\nnull",
+                d.digest_s3_object
+            )
+        );
+        let d2 = DigestFile::parse(SIGNED[1].as_bytes()).unwrap();
+        assert!(matches!(&d2.previous_digest_signature, Some(Some(s)) if s.len() == 512));
+        let absent = DigestFile::parse(b"{}").unwrap();
+        assert_eq!(absent.previous_digest_signature, None);
+    }
+
+    #[test]
+    fn tampered_digest_wrong_key_swapped_signature_and_missing_pieces() {
+        let (keys, _) = parse_public_keys(KEY_PEM);
+        let (sigs, _) = parse_signatures(SIGNATURES);
+        // One byte of the second digest changed: its hash changes, so its signature fails;
+        // the hash chain breaks too, but the signature chain does not.
+        let mut tampered = originals();
+        tampered[1] = tampered[1].replace("\"logFiles\":[]", "\"logFiles\":[ ]");
+        let r = verify_signatures(&signed_digests(&tampered), &keys, &sigs);
+        assert_eq!(statuses(&r), ["valid", "invalid", "valid"]);
+        assert!(r.chain_breaks.is_empty());
+        // Another key: every signature fails.
+        let (other, _) = parse_public_keys(OTHER_PEM);
+        let files = signed_digests(&originals());
+        let r = verify_signatures(&files, &other, &sigs);
+        assert_eq!(statuses(&r), ["invalid", "invalid", "invalid"]);
+        // Signatures of the second and third digests swapped: both fail, and the third's
+        // previousDigestSignature no longer matches the signature given for the second.
+        let lines: Vec<&str> = SIGNATURES.lines().collect();
+        let hex = |l: &str| l.split_whitespace().nth(1).unwrap().to_owned();
+        let swapped = format!(
+            "{}\n{} {}\n{} {}\n",
+            lines[0],
+            lines[1].split_whitespace().next().unwrap(),
+            hex(lines[2]),
+            lines[2].split_whitespace().next().unwrap(),
+            hex(lines[1]),
+        );
+        let (swapped, _) = parse_signatures(&swapped);
+        let r = verify_signatures(&files, &keys, &swapped);
+        assert_eq!(statuses(&r), ["valid", "invalid", "invalid"]);
+        assert_eq!(r.chain_breaks.len(), 1, "{:?}", r.chain_breaks);
+        assert!(r.chain_breaks[0].contains("copy-3.json"));
+        // No signature for the first; no key at all; a JSON key with another fingerprint.
+        let (partial, _) = parse_signatures(&lines[1..].join("\n"));
+        let r = verify_signatures(&files, &keys, &partial);
+        assert_eq!(statuses(&r), ["no-signature", "valid", "valid"]);
+        let r = verify_signatures(&files, &[], &sigs);
+        assert_eq!(statuses(&r), ["no-key", "no-key", "no-key"]);
+        let (mut json, _) = parse_public_keys(KEYS_JSON);
+        json[0].fingerprint = Some("00".repeat(16));
+        let r = verify_signatures(&files, &json, &sigs);
+        assert_eq!(statuses(&r), ["no-key", "no-key", "no-key"]);
+        // The signature file names another object: the digest was moved.
+        let moved = SIGNATURES.replace("2024/01/01/", "2024/01/02/");
+        let (moved, _) = parse_signatures(&moved);
+        let r = verify_signatures(&files, &keys, &moved);
+        assert_eq!(statuses(&r), ["invalid", "invalid", "invalid"]);
+        assert!(r.checks[0].detail.contains("was read from"));
+    }
+
+    #[test]
+    fn malformed_keys_and_signature_lines_are_messages() {
+        for text in [
+            "{",
+            "{\"PublicKeyList\": 3}",
+            "{\"PublicKeyList\": [{\"Value\": \"!!!\"}]}",
+            "{\"PublicKeyList\": [{\"Value\": \"AAAA\"}]}",
+            "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----",
+            "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----",
+            "not a key",
+        ] {
+            let (keys, errors) = parse_public_keys(text);
+            assert!(keys.is_empty(), "{text}");
+            assert_eq!(errors.len(), 1, "{text}: {errors:?}");
+        }
+        assert_eq!(parse_public_keys("  \n").1.len(), 0);
+        let (sigs, errors) =
+            parse_signatures("# comment\n\nonlykey\na b c d\ns3://bkt/x/y.json.gz ZZ\n");
+        assert_eq!(errors.len(), 2, "{errors:?}");
+        let s = &sigs["y.json.gz"];
+        assert_eq!(
+            (s.bucket.as_deref(), s.key.as_str()),
+            (Some("bkt"), "x/y.json.gz")
+        );
+        // A signature that is not hex, an odd length, or the wrong size is invalid, not a panic.
+        let (keys, _) = parse_public_keys(KEY_PEM);
+        let files = signed_digests(&originals());
+        let name =
+            |i: usize| file_name(&files[i].digest.as_ref().unwrap().digest_s3_object).to_owned();
+        for bad in ["zz", "abc", "00", &"ff".repeat(300)] {
+            let (sigs, _) = parse_signatures(&format!("{} {bad}", name(0)));
+            let r = verify_signatures(&files[..1], &keys, &sigs);
+            assert_eq!(statuses(&r), ["invalid"], "{bad}");
+        }
+        let (sigs, _) = parse_signatures(&format!("{} 00 SHA1withRSA", name(0)));
+        let r = verify_signatures(&files[..1], &keys, &sigs);
+        assert!(r.checks[0].detail.contains("unsupported"));
+        // A digest without the fields the signature covers is invalid.
+        let bare = vec![LoadedFile {
+            path: "d.json".into(),
+            sha256: sha256_hex(b"{}"),
+            digest: Some(DigestFile::parse(b"{}").unwrap()),
+        }];
+        let (sigs, _) = parse_signatures("d.json 00");
+        let r = verify_signatures(&bare, &keys, &sigs);
+        assert_eq!(statuses(&r), ["invalid"]);
+        assert!(r.checks[0].detail.contains("invalid format"));
     }
 }

@@ -14,6 +14,7 @@ pub mod policy;
 pub mod query;
 pub mod record;
 pub mod route;
+pub mod rsa;
 pub mod sigma;
 pub mod sql;
 pub mod store;

@@ -244,6 +244,11 @@ pub fn parse(hash: &str) -> Route {
                 "show" | "" => f.hide_aws = false,
                 _ => bad("must be hide or show"),
             },
+            "integrity" => match v.trim() {
+                "mismatched" => f.mismatched_only = true,
+                "" => f.mismatched_only = false,
+                _ => bad("must be mismatched"),
+            },
             "q" => f.text = text(),
             "finding" => f.finding = text(),
             "person" => f.person = text(),
@@ -331,6 +336,9 @@ pub fn to_hash(view: &View, f: &Filter) -> String {
     opt("client", &f.client.map(|c| c.as_str().to_owned()));
     if f.hide_aws {
         q.push(("aws", "hide".to_owned()));
+    }
+    if f.mismatched_only {
+        q.push(("integrity", "mismatched".to_owned()));
     }
     if let Some(t) = &f.text {
         q.push(("q", t.clone()));
@@ -436,8 +444,9 @@ mod tests {
 
     #[test]
     fn round_trip() {
-        let r = parse("#/users/alice%20smith?from=2024-01-01T00:00:00&eventName=Delete*&ip=10.0.0.0/8&error=AccessDenied&aws=hide&client=cli&readOnly=true&q=a%20b&params=['instanceType','x.y.0']&value=['m1.small','v']");
+        let r = parse("#/users/alice%20smith?from=2024-01-01T00:00:00&eventName=Delete*&ip=10.0.0.0/8&error=AccessDenied&aws=hide&client=cli&readOnly=true&integrity=mismatched&q=a%20b&params=['instanceType','x.y.0']&value=['m1.small','v']");
         assert!(r.errors.is_empty(), "{:?}", r.errors);
+        assert!(r.filter.mismatched_only);
         let again = parse(&to_hash(&r.view, &r.filter));
         assert_eq!(again, r);
         assert_eq!(to_hash(&View::Overview, &Filter::default()), "#/");

@@ -92,6 +92,12 @@ fn chips(f: &Filter) -> Vec<(String, Remove)> {
             Box::new(|f| f.hide_aws = false),
         );
     }
+    if f.mismatched_only {
+        chip(
+            "only events from files that fail their digest".to_owned(),
+            Box::new(|f| f.mismatched_only = false),
+        );
+    }
     if let Some(t) = &f.text {
         chip(format!("text “{t}”"), Box::new(|f| f.text = None));
     }
@@ -156,6 +162,19 @@ pub fn FilterBar() -> impl IntoView {
             .with_value(|s| s.time.iter().copied().filter(|&t| t != NO_TIME).max())
     });
     let errors = move || state.route.with(|r| r.errors.clone());
+    // Events shown (after the filters) whose log file fails its digest.
+    let tampered_shown = Memo::new(move |_| {
+        state.mismatched_files.with(|m| {
+            state.selection.with(|sel| {
+                state.store.with_value(|s| {
+                    sel.iter()
+                        .filter(|&&r| m.contains(&s.origin[r as usize].file))
+                        .count()
+                })
+            })
+        })
+    });
+    let tampered_shown = move || tampered_shown.get();
     let search = RwSignal::new(
         state
             .route
@@ -280,8 +299,12 @@ pub fn FilterBar() -> impl IntoView {
             </div>
             <Show when=move || !state.mismatched_files.with(|m| m.is_empty())>
                 <p class="tg-problem" data-testid="tamper-warning">
-                    {move || format!("{} file(s) do not match their CloudTrail digest: their events are marked ⚠ and may not be what AWS wrote. See ", state.mismatched_files.with(|m| m.len()))}
-                    <a href="#/integrity">"Integrity"</a>"."
+                    {move || format!("⚠ {} file(s) do not match their CloudTrail digest: their events are marked ⚠ and may not be what AWS wrote. ", state.mismatched_files.with(|m| m.len()))}
+                    <strong data-testid="tamper-count">{move || thousands(tampered_shown() as u64)}</strong>
+                    {move || format!(" of the {} events shown come from them. ", thousands(state.selection.with(Vec::len) as u64))}
+                    <button class="tg-chip-button" data-testid="tamper-filter"
+                        on:click=move |_| state.update_filter(|f| f.mismatched_only = true)>"Show only these"</button>
+                    " · " <a href="#/integrity">"Integrity"</a>
                 </p>
             </Show>
             <Show when=move || !errors().is_empty()>
@@ -856,10 +879,12 @@ fn IntegrityView() -> impl IntoView {
                 Some(r) => view! {
                     <p class="tg-notes" data-testid="integrity-summary">
                         {format!(
-                            "{} digests: {} verified, {} mismatched, {} missing, {} unlisted. Hashes verified, signatures not checked (CloudTrail keeps them in S3 object metadata, which copied files do not carry).",
+                            "{} digests: {} verified, {} mismatched, {} missing, {} unlisted. ",
                             r.digests, r.count(Status::Verified), r.count(Status::Mismatched), r.count(Status::Missing), r.count(Status::Unlisted)
                         )}
+                        {move || signature_totals(state.signatures.with(|o| o.as_ref().map(|o| o.report.clone())))}
                     </p>
+                    <SignaturePanel/>
                     <ul class="tg-route-errors" data-testid="integrity-chain">
                         {r.chain_breaks.iter().chain(&r.gaps).map(|m| view! { <li>{m.clone()}</li> }).collect_view()}
                     </ul>
@@ -878,5 +903,113 @@ fn IntegrityView() -> impl IntoView {
                 }.into_any(),
             }}
         </section>
+    }
+}
+
+/// The sentence after the hash totals: signature totals once checked.
+fn signature_totals(report: Option<crate::core::integrity::SignatureReport>) -> String {
+    use crate::core::integrity::SignatureStatus as S;
+    match report {
+        None => "Hashes verified, signatures not checked (CloudTrail keeps them in S3 object metadata, which copied files do not carry: supply the trail's public keys and the signatures below).".to_owned(),
+        Some(r) => format!(
+            "Hashes verified; signatures: {} valid, {} invalid, {} without signature, {} without key{}.",
+            r.count(S::Valid),
+            r.count(S::Invalid),
+            r.count(S::NoSignature),
+            r.count(S::NoKey),
+            match r.chain_breaks.len() {
+                0 => String::new(),
+                n => format!(", {n} break(s) in the signature chain"),
+            }
+        ),
+    }
+}
+
+/// Public keys and signatures in, one signature status per digest out.
+#[component]
+fn SignaturePanel() -> impl IntoView {
+    use crate::core::integrity::{parse_public_keys, parse_signatures, verify_signatures};
+    let state = expect_context::<AppState>();
+    let keys_text = RwSignal::new(String::new());
+    let sigs_text = RwSignal::new(String::new());
+    let load_into = move |target: RwSignal<String>| {
+        move |ev: leptos::ev::Event| {
+            let input = event_target::<web_sys::HtmlInputElement>(&ev);
+            let files: Vec<web_sys::File> = input
+                .files()
+                .map(|list| (0..list.length()).filter_map(|i| list.get(i)).collect())
+                .unwrap_or_default();
+            input.set_value("");
+            spawn_local(async move {
+                let mut text = String::new();
+                for f in files {
+                    match crate::web::files::read_text(&f).await {
+                        Ok(t) => text.push_str(&t),
+                        Err(e) => text.push_str(&format!("# {e}")),
+                    }
+                    text.push('\n');
+                }
+                target.set(text);
+            });
+        }
+    };
+    let verify = move |_| {
+        let (keys, mut messages) = keys_text.with(|t| parse_public_keys(t));
+        let (sigs, bad_lines) = sigs_text.with(|t| parse_signatures(t));
+        messages.extend(bad_lines);
+        if keys.is_empty() {
+            messages.push("No public key: paste the trail's public keys (PEM, or the JSON of aws cloudtrail list-public-keys).".to_owned());
+        }
+        if sigs.is_empty() {
+            messages
+                .push("No signature: paste the output of scripts/digest-signatures.sh.".to_owned());
+        }
+        let report = state.digests.with(|d| verify_signatures(d, &keys, &sigs));
+        state.signatures.set(Some(super::state::SignatureOutcome {
+            report,
+            keys: keys.len(),
+            messages,
+        }));
+    };
+    view! {
+        <details class="tg-signatures" data-testid="signatures" open>
+            <summary>"Digest signatures (SHA256withRSA)"</summary>
+            <p class="tg-notes">
+                "Public keys: the output of " <code>"aws cloudtrail list-public-keys --start-time … --region <home region>"</code>
+                " (JSON), or PEM. Signatures: the output of " <code>"scripts/digest-signatures.sh s3://<bucket>[/<prefix>]"</code>
+                ", which reads each digest's " <code>"x-amz-meta-signature"</code> " with " <code>"aws s3api head-object"</code> "."
+            </p>
+            <label class="tg-sql-label">"Public keys "
+                <input type="file" data-testid="public-key-file" on:change=load_into(keys_text)/>
+            </label>
+            <textarea class="tg-sql" rows="4" data-testid="public-key-input" spellcheck="false"
+                placeholder="-----BEGIN PUBLIC KEY----- … or {\"PublicKeyList\": [ … ]}"
+                prop:value=move || keys_text.get() on:input=move |ev| keys_text.set(event_target_value(&ev))></textarea>
+            <label class="tg-sql-label">"Signatures "
+                <input type="file" data-testid="signatures-file" on:change=load_into(sigs_text)/>
+            </label>
+            <textarea class="tg-sql" rows="4" data-testid="signatures-input" spellcheck="false"
+                placeholder="AWSLogs/…/CloudTrail-Digest/…json.gz 3a5f… SHA256withRSA"
+                prop:value=move || sigs_text.get() on:input=move |ev| sigs_text.set(event_target_value(&ev))></textarea>
+            <p><button class="tg-button" data-testid="verify-signatures" on:click=verify>"Verify signatures"</button></p>
+            {move || state.signatures.get().map(|o| view! {
+                <ul class="tg-route-errors" data-testid="signature-problems">
+                    {o.messages.iter().chain(&o.report.chain_breaks).map(|m| view! { <li>{m.clone()}</li> }).collect_view()}
+                </ul>
+                <p class="tg-notes">{format!("{} public key(s) used.", o.keys)}</p>
+                <table class="tg-table">
+                    <thead><tr><th>"Digest"</th><th>"Signature"</th><th>"Detail"</th></tr></thead>
+                    <tbody>
+                        {o.report.checks.iter().map(|c| view! {
+                            <tr data-testid="digest-signature" data-status=c.status.as_str() class=format!("tg-signature--{}", c.status.as_str())>
+                                <td class="tg-key" title=c.digest.clone()>{c.digest.clone()}</td>
+                                <td>{c.status.as_str()}</td>
+                                <td>{c.detail.clone()}</td>
+                            </tr>
+                        }).collect_view()}
+                    </tbody>
+                </table>
+            })}
+        </details>
     }
 }

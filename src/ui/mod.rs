@@ -50,9 +50,22 @@ async fn drain(state: AppState) {
     let files = state.checkable_files.get_untracked();
     if files.iter().any(|(_, digest)| *digest) {
         spawn_local(async move {
-            let (report, mismatched) = crate::web::files::check_integrity(&files).await;
-            state.mismatched_files.set(mismatched.into_iter().collect());
-            state.integrity.set(Some(report));
+            let check = crate::web::files::check_integrity(&files).await;
+            state
+                .mismatched_files
+                .set(check.mismatched.into_iter().collect());
+            state.integrity.set(Some(check.report));
+            // New digests: a signature check made before them no longer covers them all.
+            let same = state.digests.with_untracked(|d| {
+                d.len() == check.digests.len()
+                    && d.iter()
+                        .zip(&check.digests)
+                        .all(|(a, b)| a.path == b.path && a.sha256 == b.sha256)
+            });
+            if !same {
+                state.digests.set(check.digests);
+                state.signatures.set(None);
+            }
         });
     }
     let nothing =

@@ -66,6 +66,9 @@ pub struct AppState {
     /// The last integrity report, and the files whose hash did not match their digest.
     pub integrity: RwSignal<Option<crate::core::integrity::IntegrityReport>>,
     pub mismatched_files: RwSignal<std::collections::HashSet<u32>>,
+    /// The loaded digests (kept for signature checks) and the last signature check.
+    pub digests: RwSignal<Vec<crate::core::integrity::LoadedFile>>,
+    pub signatures: RwSignal<Option<SignatureOutcome>>,
     /// Events picked for side-by-side comparison (at most 5 rows).
     pub compare: RwSignal<Vec<u32>>,
     /// The result of the last whole-record search (field = value, free text).
@@ -111,10 +114,17 @@ impl AppState {
         let findings = RwSignal::new(None::<Detection>);
         let chains = RwSignal::new(None::<ChainState>);
         let idc_names = RwSignal::new(crate::core::chain::IdcNames::default());
+        let mismatched_files = RwSignal::new(std::collections::HashSet::<u32>::new());
         let selection = Memo::new(move |_| {
             let v = version.get();
             let filter = route.with(|r| r.filter.clone());
             let mut base = store.with_value(|s| select(s, &filter));
+            if filter.mismatched_only {
+                // The one filter the store cannot answer: it needs the integrity report.
+                mismatched_files.with(|m| {
+                    store.with_value(|s| base.retain(|&r| m.contains(&s.origin[r as usize].file)))
+                });
+            }
             if let Some(rule) = &filter.finding {
                 // The rows of one finding; nothing until detection has answered.
                 let rows: std::collections::HashSet<u32> = findings.with(|d| {
@@ -177,10 +187,12 @@ impl AppState {
             compare: RwSignal::new(Vec::new()),
             checkable_files: RwSignal::new(Vec::new()),
             integrity: RwSignal::new(None),
-            mismatched_files: RwSignal::new(Default::default()),
             chains,
             chains_busy: RwSignal::new(false),
             idc_names,
+            mismatched_files,
+            digests: RwSignal::new(Vec::new()),
+            signatures: RwSignal::new(None),
         }
     }
 
@@ -343,6 +355,15 @@ impl AppState {
 pub struct ChainState {
     pub version: u64,
     pub index: std::sync::Arc<crate::core::chain::ChainIndex>,
+}
+
+/// The last digest-signature check: the report, how many keys were used, and every
+/// message about the keys and signatures supplied.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignatureOutcome {
+    pub report: crate::core::integrity::SignatureReport,
+    pub keys: usize,
+    pub messages: Vec<String>,
 }
 
 /// Rows that passed a whole-record search, for one filter and store version.

@@ -246,12 +246,18 @@ pub async fn read_records_where(
     (records, errors)
 }
 
+/// The result of [`check_integrity`].
+pub struct IntegrityCheck {
+    pub report: crate::core::integrity::IntegrityReport,
+    /// The numbers of the files whose hash did not match.
+    pub mismatched: Vec<u32>,
+    /// The digests, hashed and parsed, for signature checks.
+    pub digests: Vec<crate::core::integrity::LoadedFile>,
+}
+
 /// Checks every kept log file against every kept digest: re-reads, inflates and hashes
-/// each file (yielding between files). Returns the report and the numbers of the files
-/// whose hash did not match.
-pub async fn check_integrity(
-    files: &[(u32, bool)],
-) -> (crate::core::integrity::IntegrityReport, Vec<u32>) {
+/// each file (yielding between files).
+pub async fn check_integrity(files: &[(u32, bool)]) -> IntegrityCheck {
     use crate::core::integrity::{sha256_hex, verify, DigestFile, LoadedFile, Status};
     let mut loaded = Vec::new();
     let mut numbers = Vec::new();
@@ -290,10 +296,15 @@ pub async fn check_integrity(
             numbers.get(i).copied()
         })
         .collect();
-    (report, mismatched)
+    let digests = loaded.into_iter().filter(|l| l.digest.is_some()).collect();
+    IntegrityCheck {
+        report,
+        mismatched,
+        digests,
+    }
 }
 
-/// Reads a small picked file (such as the Identity Center CSV) as UTF-8 text.
+/// Reads a small picked file (the Identity Center CSV, public keys, signatures) as text.
 pub async fn read_text(file: &File) -> Result<String, String> {
     let text = JsFuture::from(file.text())
         .await
