@@ -216,3 +216,18 @@ test("Identity Center names come from the CSV; bad lines are reported", async ()
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("the demo data shows a two-hop chain", async () => {
+  const { page, errors } = await openApp(browser, `${server.url}#demo`);
+  await page.waitForSelector('[data-testid="app"][data-state="ready"]', { timeout: 120_000 });
+  await go(page, "#/users/alice-admin");
+  const chain = page.locator('[data-testid="chains-panel"] [data-testid="actor-chain"]');
+  await chain.waitFor({ timeout: 60_000 });
+  // The scripted scenario in core::demo: alice assumes DeployRole, which assumes ProdAdmin.
+  assert.equal((await chain.textContent()).trim(), "alice → DeployRole → ProdAdmin (session alice-admin)");
+  const policy = JSON.parse(await page.textContent('[data-testid="policy-json"]'));
+  const granted = policy.Statement.flatMap((s) => [].concat(s.Action));
+  assert.ok(granted.includes("lambda:UpdateFunctionCode") && !granted.includes("iam:CreateUser"), granted.join());
+  assert.deepEqual(errors, []);
+  await page.close();
+});
