@@ -11,6 +11,8 @@ pub mod integrity;
 pub mod query;
 pub mod record;
 pub mod route;
+pub mod s3;
+pub mod sigv4;
 pub mod sql;
 pub mod store;
 pub mod time;
