@@ -11,6 +11,8 @@
 # Without --account/--region every account and region found under AWSLogs/ is included
 # (organisation trails' AWSLogs/o-…/<account>/ paths too). --expires is in seconds (at most
 # 604800, 7 days; less with temporary credentials, whose URLs die with the session).
+# aws CLI v2 signs with Signature Version 4; v1 may print older SigV2 URLs unless
+# `aws configure set default.s3.signature_version s3v4` (both kinds load in Trailglass).
 set -euo pipefail
 
 bucket="" prefix="" from="" to="" expires=3600 org="" endpoint=()
