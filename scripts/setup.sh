@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Installs what Trailglass needs, skipping anything already present at the right version.
 #   scripts/setup.sh app    the build tools: wasm32 target, trunk, wasm-bindgen-cli, wasm-opt
-#   scripts/setup.sh test   the build tools plus Chromium and playwright-core for browser tests
+#   scripts/setup.sh test   the build tools plus Chromium, playwright-core and moto (S3 emulator) for browser tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -49,4 +49,11 @@ if [ "$what" = test ] && ! command -v chromium >/dev/null; then
   SUDO=""; [ "$(id -u)" = 0 ] || SUDO=sudo
   $SUDO apt-get update
   $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y chromium chromium-driver
+fi
+
+# moto's S3 server mode and boto3 for the S3 browser test (tests/e2e/s3.test.mjs).
+MOTO_VERSION=5.2.1
+if [ "$what" = test ] && [ "$(python3 -c 'import moto, flask_cors, boto3; print(moto.__version__)' 2>/dev/null)" != "$MOTO_VERSION" ]; then
+  say "installing moto[server] $MOTO_VERSION and boto3 (S3 emulator for the browser tests)"
+  python3 -m pip install --quiet "moto[server]==$MOTO_VERSION" boto3
 fi

@@ -24,8 +24,8 @@ cargo test
 step "fuzzing (each target ${FUZZ_SECONDS:-60} s; see fuzz/run.sh)"
 bash fuzz/run.sh
 
-step "release build (trunk)"
-trunk build --release --offline
+step "release build (trunk; the CSP also allows the local S3 test servers on 127.0.0.1)"
+TRAILGLASS_CONNECT_SRC="${TRAILGLASS_CONNECT_SRC:-http://127.0.0.1:*}" trunk build --release --offline
 
 step "browser end-to-end tests (headless Chromium)"
 node --test --test-concurrency=1 tests/e2e/

@@ -6,6 +6,7 @@ mod export;
 mod findings;
 mod investigate;
 mod overview;
+mod s3;
 pub mod state;
 
 use crate::core::demo::{generate, DemoConfig};
@@ -24,6 +25,13 @@ thread_local! {
 
 /// Queues sources and starts loading if nothing is loading yet.
 pub fn start_load(state: AppState, sources: Vec<Source>) {
+    // A .txt among the files is a list of presigned URLs to fetch, not a log.
+    let (url_lists, sources): (Vec<_>, Vec<_>) = sources
+        .into_iter()
+        .partition(|s| s.path().to_ascii_lowercase().ends_with(".txt"));
+    if !url_lists.is_empty() {
+        s3::load_url_files(state, url_lists);
+    }
     if sources.is_empty() {
         return;
     }
@@ -132,11 +140,12 @@ pub fn App() -> impl IntoView {
                     <a href="#/integrity">"Integrity"</a>
                     <a href="#/findings" data-testid="nav-findings">"Findings"</a>
                 </nav>
-                <span class="tg-privacy" title="Files are read and analysed in this tab. The page contacts only its own origin; a Content-Security-Policy enforces it.">
+                <span class="tg-privacy" title="Files are read and analysed in this tab. The page contacts only its own origin, and S3 when you load from S3; a Content-Security-Policy enforces it.">
                     "Local only: nothing leaves this tab"
                 </span>
             </header>
             <Loader/>
+            <s3::S3Panel/>
             <LoadProgress/>
             <Problems/>
             <Show when=move || state.phase.get() != Phase::Empty>

@@ -1,8 +1,10 @@
 //! The only module that touches the browser: reading dropped files and folders, yielding
 //! to the event loop, and showing a panic as an error screen instead of a dead page.
 
+pub mod fetch;
 pub mod files;
 pub mod load;
+pub mod remote;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
