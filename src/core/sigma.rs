@@ -1940,6 +1940,8 @@ mod tests {
             rule_text("  k: [alice]\n  condition: k"),
             rule_text("  a: {eventName: A}\n  b: {eventName: B}\n  condition: a and b"),
             rule_text("  a: {eventName: A}\n  b: {userAgent|contains: linux}\n  condition: a or b"),
+            // Non-ASCII case folding: the Kelvin sign lowercases to an ASCII `k`.
+            rule_text("  s: {eventName: [\"\u{212A}ill\", 'İx']}\n  condition: s"),
         ]
         .join("---\n");
         let (rules, errors) = parse_rules(&text, "set");
@@ -1959,6 +1961,9 @@ mod tests {
             json!({"userAgent": "linux"}),
             json!([{"eventName": "ConsoleLogin"}]),
             json!("ConsoleLogin"),
+            json!({"eventName": "KILL"}),
+            json!({"eventName": "\u{212A}ILL"}),
+            json!({"eventName": "i\u{307}X"}),
         ];
         records[5]["userAgent"] = json!("curl");
         for record in &records {
@@ -1970,6 +1975,9 @@ mod tests {
         assert_eq!(set.matching(&records[1]), [0, 2, 4, 5, 7]);
         assert_eq!(set.matching(&records[0]), [0, 1, 2, 4, 5, 7]);
         assert_eq!(set.matching(&records[7]), [0, 1, 2, 4]);
+        assert_eq!(set.matching(&records[12]), [4, 8]);
+        assert_eq!(set.matching(&records[13]), [4, 8]);
+        assert_eq!(set.matching(&records[14]), [4, 8]);
         let (rules, _) = parse_rules(
             &[
                 rule_text("  s: {eventName: ConsoleLogin}\n  condition: s"),
