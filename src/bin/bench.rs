@@ -6,6 +6,9 @@
 //! `bench sigma RULES_DIR LOG_PATH... [--copies N]` instead times Sigma rules over the
 //! records of the given log files (repeated N times, default 100): every rule tried on
 //! every record versus the eventName-indexed `RuleSet`.
+//!
+//! `bench search DIR TEXT...` times the whole-record free-text search as the page runs it
+//! (re-read every record of every file, match) with and without the raw-bytes prefilter.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -158,8 +161,62 @@ fn bench_sigma(args: &[String]) -> ExitCode {
     ExitCode::SUCCESS
 }
 
+fn bench_search(args: &[String]) -> ExitCode {
+    use trailglass::core::export::records_of_file_where;
+    use trailglass::core::fields::{record_matches, RawPrefilter};
+    let Some((dir, queries)) = args.split_first() else {
+        eprintln!("usage: bench search DIR TEXT...");
+        return ExitCode::FAILURE;
+    };
+    let mut paths = Vec::new();
+    files(Path::new(dir), &mut paths);
+    paths.sort();
+    let data: Vec<Vec<u8>> = paths.iter().filter_map(|p| std::fs::read(p).ok()).collect();
+    let mut store = Store::new();
+    for (i, d) in data.iter().enumerate() {
+        ingest_bytes(i as u32, &paths[i].display().to_string(), d, &mut store);
+    }
+    let mut by_file: Vec<Vec<(u32, trailglass::core::ingest::Origin)>> =
+        vec![Vec::new(); data.len()];
+    for (row, o) in store.origin.iter().enumerate() {
+        by_file[o.file as usize].push((row as u32, *o));
+    }
+    println!("{} events in {} files", store.len(), data.len());
+    for q in queries {
+        let mut times = [0.0f64; 2];
+        let mut hits = [0usize; 2];
+        for (k, use_prefilter) in [false, true].into_iter().enumerate() {
+            let prefilter = RawPrefilter::new(&[], Some(q)).filter(|_| use_prefilter);
+            let t = Instant::now();
+            for (d, origins) in data.iter().zip(&by_file) {
+                let (records, _) = records_of_file_where(d, origins, prefilter.as_ref());
+                hits[k] += records
+                    .iter()
+                    .filter(|(_, r)| record_matches(r, &[], Some(q)))
+                    .count();
+            }
+            times[k] = t.elapsed().as_secs_f64();
+        }
+        println!(
+            "q={q:?}: full parse {:.2} s, prefilter {:.2} s ({:.1}x), {} matches{}",
+            times[0],
+            times[1],
+            times[0] / times[1].max(1e-9),
+            hits[1],
+            if hits[0] == hits[1] { "" } else { " MISMATCH" }
+        );
+        if hits[0] != hits[1] {
+            return ExitCode::FAILURE;
+        }
+    }
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
     let all: Vec<String> = std::env::args().skip(1).collect();
+    if all.first().map(String::as_str) == Some("search") {
+        return bench_search(&all[1..]);
+    }
     if all.first().map(String::as_str) == Some("sigma") {
         return bench_sigma(&all[1..]);
     }
