@@ -2,6 +2,10 @@
 //! store and reports throughput, next to the time it takes only to inflate the same bytes.
 //!
 //! Usage: `bench DIR [--runs N]`
+//!
+//! `bench sigma RULES_DIR LOG_PATH... [--copies N]` instead times Sigma rules over the
+//! records of the given log files (repeated N times, default 100): every rule tried on
+//! every record versus the eventName-indexed `RuleSet`.
 
 use std::io::Read;
 use std::path::{Path, PathBuf};
@@ -26,7 +30,139 @@ fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// Records of a log file as plain JSON: `{"Records": [...]}`, a bare array, or one record.
+fn file_records(path: &Path) -> Vec<serde_json::Value> {
+    let Ok(bytes) = std::fs::read(path) else {
+        return Vec::new();
+    };
+    let mut text = Vec::new();
+    if bytes.starts_with(&[0x1f, 0x8b]) {
+        if flate2::read::MultiGzDecoder::new(&bytes[..])
+            .read_to_end(&mut text)
+            .is_err()
+        {
+            return Vec::new();
+        }
+    } else {
+        text = bytes;
+    }
+    match serde_json::from_slice::<serde_json::Value>(&text) {
+        Ok(serde_json::Value::Object(mut o)) if o.get("Records").is_some_and(|r| r.is_array()) => {
+            match o.remove("Records") {
+                Some(serde_json::Value::Array(items)) => items,
+                _ => Vec::new(),
+            }
+        }
+        Ok(serde_json::Value::Array(items)) => items,
+        Ok(v @ serde_json::Value::Object(_)) if v.get("eventName").is_some() => vec![v],
+        _ => Vec::new(),
+    }
+}
+
+fn bench_sigma(args: &[String]) -> ExitCode {
+    use trailglass::core::sigma::{parse_rules, RuleSet};
+    let mut copies = 100usize;
+    let mut paths = Vec::new();
+    let mut it = args.iter();
+    while let Some(a) = it.next() {
+        if a == "--copies" {
+            copies = it.next().and_then(|n| n.parse().ok()).unwrap_or(copies);
+        } else {
+            paths.push(PathBuf::from(a));
+        }
+    }
+    let Some((rules_dir, logs)) = paths.split_first() else {
+        eprintln!("usage: bench sigma RULES_DIR LOG_PATH... [--copies N]");
+        return ExitCode::FAILURE;
+    };
+    let mut rule_files = Vec::new();
+    files(rules_dir, &mut rule_files);
+    let mut rules = Vec::new();
+    for p in rule_files
+        .iter()
+        .filter(|p| p.extension().is_some_and(|e| e == "yml"))
+    {
+        let text = std::fs::read_to_string(p).unwrap_or_default();
+        let (mut parsed, errors) = parse_rules(&text, &p.display().to_string());
+        for e in errors {
+            eprintln!("{e}");
+        }
+        rules.append(&mut parsed);
+    }
+    let mut log_files = Vec::new();
+    for l in logs {
+        if l.is_dir() {
+            files(l, &mut log_files);
+        } else {
+            log_files.push(l.clone());
+        }
+    }
+    let base: Vec<serde_json::Value> = log_files.iter().flat_map(|p| file_records(p)).collect();
+    let records: Vec<&serde_json::Value> = (0..copies).flat_map(|_| base.iter()).collect();
+    let set = RuleSet::new(rules.clone());
+    println!(
+        "{} rules ({} need every record read: {}), {} distinct records x {copies} = {} evaluations",
+        rules.len(),
+        rules.len()
+            - (0..rules.len())
+                .filter(|i| RuleSet::new(vec![rules[*i].clone()])
+                    .event_names()
+                    .is_some())
+                .count(),
+        set.event_names().is_none(),
+        base.len(),
+        records.len()
+    );
+    for run in 1..=3 {
+        let t = Instant::now();
+        let mut brute = 0usize;
+        for r in &records {
+            brute += rules.iter().filter(|rule| rule.matches(r)).count();
+        }
+        let brute_s = t.elapsed().as_secs_f64();
+        let t = Instant::now();
+        let mut indexed = 0usize;
+        for r in &records {
+            indexed += set.matching(r).len();
+        }
+        let indexed_s = t.elapsed().as_secs_f64();
+        let per = |s: f64| s * 1e9 / records.len().max(1) as f64;
+        println!(
+            "run {run}: every rule {:.0} ns/record ({brute} matches); RuleSet {:.0} ns/record ({indexed} matches); {:.1}x",
+            per(brute_s),
+            per(indexed_s),
+            brute_s / indexed_s.max(1e-12)
+        );
+        if brute != indexed {
+            eprintln!("mismatch: {brute} vs {indexed}");
+            return ExitCode::FAILURE;
+        }
+    }
+    // Where the time goes: the costliest rules when tried on every record.
+    let mut per_rule: Vec<(f64, &str)> = rules
+        .iter()
+        .map(|rule| {
+            let t = Instant::now();
+            let n = records.iter().filter(|r| rule.matches(r)).count();
+            std::hint::black_box(n);
+            (
+                t.elapsed().as_secs_f64() * 1e9 / records.len().max(1) as f64,
+                rule.title.as_str(),
+            )
+        })
+        .collect();
+    per_rule.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (ns, title) in per_rule.iter().take(5) {
+        println!("  {ns:7.0} ns/record  {title}");
+    }
+    ExitCode::SUCCESS
+}
+
 fn main() -> ExitCode {
+    let all: Vec<String> = std::env::args().skip(1).collect();
+    if all.first().map(String::as_str) == Some("sigma") {
+        return bench_sigma(&all[1..]);
+    }
     let mut args = std::env::args().skip(1);
     let Some(dir) = args.next() else {
         eprintln!("usage: bench DIR [--runs N]");

@@ -102,7 +102,12 @@ enum Matcher {
         pattern: Pattern,
         cased: bool,
     },
-    Regex(Regex),
+    /// A regular expression and a literal every match must contain (checked first: the
+    /// small regex engine is slow, and most text fails the literal).
+    Regex {
+        re: Regex,
+        required: Option<String>,
+    },
     Cidr(Cidr),
     Null,
     Exists(bool),
@@ -602,7 +607,15 @@ fn parse_field_test(key: &str, value: &Yaml) -> Result<FieldTest, String> {
                 .nest_limit(64)
                 .build()
                 .map_err(|e| format!("{shown}: bad regular expression: {e}"))?;
-            Matcher::Regex(compiled)
+            Matcher::Regex {
+                re: compiled,
+                // Case-insensitive matching may fold non-ASCII letters onto ASCII ones.
+                required: if regex_flags.0 {
+                    None
+                } else {
+                    required_literal(&text)
+                },
+            }
         } else if cidr {
             Matcher::Cidr(
                 parse_cidr(text.trim())
@@ -636,6 +649,103 @@ fn parse_field_test(key: &str, value: &Yaml) -> Result<FieldTest, String> {
         values,
         all,
     })
+}
+
+/// The longest literal that every match of `pattern` contains, read conservatively: only
+/// top-level literals (outside groups and classes) in a pattern without alternation or
+/// inline flags; anything unclear gives `None` (no prefilter), never a wrong literal.
+fn required_literal(pattern: &str) -> Option<String> {
+    if pattern.contains('|') || pattern.contains("(?") {
+        return None;
+    }
+    let mut best = String::new();
+    let mut run = String::new();
+    let mut depth = 0usize;
+    let mut chars = pattern.chars().peekable();
+    while let Some(c) = chars.next() {
+        let literal = match c {
+            '\\' => match chars.next()? {
+                n if n.is_ascii_punctuation() => Some(n),
+                // Classes and assertions: no literal, and no characters of their own follow.
+                'd' | 'D' | 'w' | 'W' | 's' | 'S' | 'b' | 'B' | 'A' | 'z' | 'n' | 't' | 'r'
+                | 'f' | 'v' => None,
+                // `\x41`, `\p{L}`, `\u{..}`: characters follow that are not literals.
+                _ => return None,
+            },
+            '(' => {
+                depth += 1;
+                None
+            }
+            ')' => {
+                depth = depth.checked_sub(1)?;
+                None
+            }
+            '[' => {
+                skip_class(&mut chars)?;
+                None
+            }
+            '{' => {
+                // A counted repetition: skip its body.
+                for n in chars.by_ref() {
+                    if n == '}' {
+                        break;
+                    }
+                }
+                None
+            }
+            '.' | '^' | '$' | '}' | '*' | '+' | '?' | ']' => None,
+            other => Some(other),
+        };
+        match literal {
+            Some(l) if depth == 0 => match chars.peek() {
+                // The character may be absent: it is not required.
+                Some('?' | '*' | '{') => end_run(&mut run, &mut best),
+                // Required at least once, but what follows need not be adjacent.
+                Some('+') => {
+                    run.push(l);
+                    end_run(&mut run, &mut best);
+                }
+                _ => run.push(l),
+            },
+            _ => end_run(&mut run, &mut best),
+        }
+    }
+    end_run(&mut run, &mut best);
+    (!best.is_empty()).then_some(best)
+}
+
+fn end_run(run: &mut String, best: &mut String) {
+    if run.chars().count() > best.chars().count() {
+        *best = std::mem::take(run);
+    }
+    run.clear();
+}
+
+/// Skips a bracketed class after its `[` (nested classes, escapes, a leading `]`).
+fn skip_class(chars: &mut std::iter::Peekable<std::str::Chars<'_>>) -> Option<()> {
+    let mut depth = 1;
+    let mut first = true;
+    if chars.peek() == Some(&'^') {
+        chars.next();
+    }
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' => {
+                chars.next()?;
+            }
+            ']' if first => {}
+            '[' => depth += 1,
+            ']' => {
+                depth -= 1;
+                if depth == 0 {
+                    return Some(());
+                }
+            }
+            _ => {}
+        }
+        first = false;
+    }
+    None
 }
 
 fn parse_cidr(text: &str) -> Option<Cidr> {
@@ -1181,7 +1291,9 @@ impl Matcher {
     fn matches_text(&self, s: &str) -> bool {
         match self {
             Matcher::Text { pattern, cased } => pattern.matches(s, *cased),
-            Matcher::Regex(re) => re.is_match(s),
+            Matcher::Regex { re, required } => {
+                required.as_deref().is_none_or(|lit| s.contains(lit)) && re.is_match(s)
+            }
             Matcher::Cidr(c) => c.contains(s),
             // Handled by the caller: they test presence, not text.
             Matcher::Null | Matcher::Exists(_) | Matcher::FieldRef { .. } => false,
@@ -1828,6 +1940,8 @@ mod tests {
             rule_text("  k: [alice]\n  condition: k"),
             rule_text("  a: {eventName: A}\n  b: {eventName: B}\n  condition: a and b"),
             rule_text("  a: {eventName: A}\n  b: {userAgent|contains: linux}\n  condition: a or b"),
+            // Non-ASCII case folding: the Kelvin sign lowercases to an ASCII `k`.
+            rule_text("  s: {eventName: [\"\u{212A}ill\", 'İx']}\n  condition: s"),
         ]
         .join("---\n");
         let (rules, errors) = parse_rules(&text, "set");
@@ -1847,6 +1961,9 @@ mod tests {
             json!({"userAgent": "linux"}),
             json!([{"eventName": "ConsoleLogin"}]),
             json!("ConsoleLogin"),
+            json!({"eventName": "KILL"}),
+            json!({"eventName": "\u{212A}ILL"}),
+            json!({"eventName": "i\u{307}X"}),
         ];
         records[5]["userAgent"] = json!("curl");
         for record in &records {
@@ -1858,6 +1975,9 @@ mod tests {
         assert_eq!(set.matching(&records[1]), [0, 2, 4, 5, 7]);
         assert_eq!(set.matching(&records[0]), [0, 1, 2, 4, 5, 7]);
         assert_eq!(set.matching(&records[7]), [0, 1, 2, 4]);
+        assert_eq!(set.matching(&records[12]), [4, 8]);
+        assert_eq!(set.matching(&records[13]), [4, 8]);
+        assert_eq!(set.matching(&records[14]), [4, 8]);
         let (rules, _) = parse_rules(
             &[
                 rule_text("  s: {eventName: ConsoleLogin}\n  condition: s"),
@@ -1872,6 +1992,51 @@ mod tests {
             names.into_iter().collect::<Vec<_>>(),
             ["consolelogin", "deletetrail", "stoplogging"]
         );
+    }
+
+    #[test]
+    fn regex_prefilter_literals_are_required() {
+        let cases = [
+            (".+:assumed-role/aws:.+", Some(":assumed-role/aws:")),
+            ("^abc$", Some("abc")),
+            ("ab?cd", Some("cd")),
+            ("abc+de", Some("abc")),
+            ("x{2}yz", Some("yz")),
+            ("(abc)?de", Some("de")),
+            ("[abc]+defg[h]", Some("defg")),
+            ("[]x]yz", Some("yz")),
+            ("a\\.b\\d", Some("a.b")),
+            ("a|bcd", None),
+            ("(?i)abc", None),
+            ("\\x41bc", None),
+            (".*", None),
+        ];
+        for (pattern, want) in cases {
+            assert_eq!(required_literal(pattern).as_deref(), want, "{pattern}");
+        }
+        // With and without the prefilter, a pattern matches the same text.
+        let texts = [
+            "arn:aws:sts::1:assumed-role/aws:ec2-instance/i-1",
+            "abc",
+            "acd",
+            "xxyz",
+            "de",
+            "abcccde",
+            "a.b1",
+            "[]x]yz",
+            "yz",
+            "",
+        ];
+        for (pattern, _) in cases {
+            let re = Regex::new(pattern).unwrap();
+            let m = Matcher::Regex {
+                re: re.clone(),
+                required: required_literal(pattern),
+            };
+            for t in texts {
+                assert_eq!(m.matches_text(t), re.is_match(t), "{pattern} on {t}");
+            }
+        }
     }
 
     #[test]
