@@ -286,6 +286,34 @@ fn main() -> ExitCode {
             timeline(&store, &rows, 120),
         );
         let filter_ms = t.elapsed().as_secs_f64() * 1000.0;
+        // Detection: candidates from the columns, their records re-read, rules run.
+        let t = Instant::now();
+        let settings = trailglass::core::detect::Settings::default();
+        let cand = trailglass::core::detect::candidates(&store, &settings);
+        let cand_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let t = Instant::now();
+        let mut by_file: std::collections::BTreeMap<u32, Vec<_>> = Default::default();
+        for &r in &cand {
+            let o = store.origin[r as usize];
+            by_file.entry(o.file).or_default().push((r, o));
+        }
+        let mut records = Vec::with_capacity(cand.len());
+        for (file, origins) in &by_file {
+            if let Some((_, bytes)) = data.get(*file as usize) {
+                records.extend(trailglass::core::export::records_of_file(bytes, origins).0);
+            }
+        }
+        let reread_ms = t.elapsed().as_secs_f64() * 1000.0;
+        let t = Instant::now();
+        let findings = trailglass::core::detect::run(&store, &records, &settings);
+        let rules_ms = t.elapsed().as_secs_f64() * 1000.0;
+        println!(
+            "run {run}: detection: {} candidates of {} events in {cand_ms:.1} ms; re-read {} records in {reread_ms:.1} ms; rules {rules_ms:.1} ms; {} findings",
+            cand.len(),
+            store.len(),
+            records.len(),
+            findings.len()
+        );
         let mb = inflated as f64 / 1e6;
         println!(
             "run {run}: {} events, {:.1} MB JSON; ingest {:.3} s = {:.0} MB/s, {:.0} events/s; inflate-only {:.3} s (ratio {:.2}x); aggregates {:.1} ms; filter + aggregates {:.1} ms ({} rows); ~{} bytes/event in store; {problems} problems",

@@ -963,42 +963,73 @@ fn bursts(mut events: Vec<(i64, u32)>, size: usize, window: i64) -> Vec<u32> {
         .collect()
 }
 
-/// Phase 2: evaluates every rule over the candidate records; most severe first.
-pub fn run(store: &Store, records: &[(u32, Value)], settings: &Settings) -> Vec<Finding> {
-    let mut hits: BTreeMap<&'static str, Vec<u32>> = BTreeMap::new();
-    let mut escalate: HashSet<&'static str> = HashSet::new();
-    let mut sensitive: BTreeSet<&'static str> = BTreeSet::new();
-    let mut failed_by_ip: HashMap<String, Vec<(i64, u32)>> = HashMap::new();
-    let mut denied_by_actor: HashMap<u32, Vec<(i64, u32)>> = HashMap::new();
-    let mut created: Vec<(String, i64, u32)> = Vec::new();
-    let mut deleted: Vec<(String, i64, u32)> = Vec::new();
-    let time_of = |row: u32| store.time.get(row as usize).copied().unwrap_or(NO_TIME);
-    for (row, rec) in records {
-        let (row, i) = (*row, *row as usize);
-        if i >= store.len() {
-            continue;
+/// Phase 2, incrementally: feed candidate records in slices of any size (so a page can
+/// yield between them), then [`Detector::finish`]. Only row numbers and a few keys are
+/// kept between slices, never the records.
+#[derive(Debug, Default)]
+pub struct Detector {
+    settings: Settings,
+    hits: BTreeMap<&'static str, Vec<u32>>,
+    escalate: HashSet<&'static str>,
+    sensitive: BTreeSet<&'static str>,
+    failed_by_ip: HashMap<String, Vec<(i64, u32)>>,
+    denied_by_actor: HashMap<u32, Vec<(i64, u32)>>,
+    created: Vec<(String, i64, u32)>,
+    deleted: Vec<(String, i64, u32)>,
+    rare: HashSet<u32>,
+    global: HashSet<u32>,
+}
+
+impl Detector {
+    /// A detector for this store and thresholds.
+    pub fn new(store: &Store, settings: &Settings) -> Detector {
+        Detector {
+            settings: *settings,
+            rare: rare_regions(store, settings),
+            global: GLOBAL_SOURCES
+                .iter()
+                .filter_map(|s| store.strings.lookup(s))
+                .collect(),
+            ..Detector::default()
         }
+    }
+
+    /// Evaluates the rules over some candidate records.
+    pub fn feed(&mut self, store: &Store, records: &[(u32, Value)]) {
+        for (row, rec) in records {
+            if (*row as usize) < store.len() {
+                self.one(store, *row, rec);
+            }
+        }
+    }
+
+    fn one(&mut self, store: &Store, row: u32, rec: &Value) {
+        let i = row as usize;
         for r in RULES {
             if record_fires(r.id, rec, store, i) {
-                hits.entry(r.id).or_default().push(row);
+                self.hits.entry(r.id).or_default().push(row);
             }
+        }
+        if in_rare_region(store, &self.rare, &self.global, i) {
+            self.hits.entry("unusual-region").or_default().push(row);
         }
         let name = text(rec, &["eventName"]);
-        let t = time_of(row);
-        if name == "AuthorizeSecurityGroupIngress" && succeeded(rec) {
+        let ok = succeeded(rec);
+        if name == "AuthorizeSecurityGroupIngress" && ok {
             for ports in world_open_ingress(rec) {
                 if !ports.is_empty() {
-                    escalate.insert("security-group-open-to-world");
+                    self.escalate.insert("security-group-open-to-world");
                 }
-                sensitive.extend(ports);
+                self.sensitive.extend(ports);
             }
         }
+        let t = store.time.get(i).copied().unwrap_or(NO_TIME);
         if t == NO_TIME {
-            continue;
+            return;
         }
-        if name == "ConsoleLogin" && !succeeded(rec) {
+        if name == "ConsoleLogin" && !ok {
             let ip = text(rec, &["sourceIPAddress"]).to_owned();
-            failed_by_ip.entry(ip).or_default().push((t, row));
+            self.failed_by_ip.entry(ip).or_default().push((t, row));
         }
         // Denials of calls an AWS service made (source is its host name, not an address)
         // are the service's business, not someone probing.
@@ -1006,12 +1037,12 @@ pub fn run(store: &Store, records: &[(u32, Value)], settings: &Settings) -> Vec<
             .parse::<std::net::IpAddr>()
             .is_ok();
         if DENIED.contains(&text(rec, &["errorCode"])) && from_address {
-            denied_by_actor
+            self.denied_by_actor
                 .entry(store.actor[i])
                 .or_default()
                 .push((t, row));
         }
-        if succeeded(rec) {
+        if ok {
             let key = match name {
                 "CreateUser" | "DeleteUser" => {
                     format!("user:{}", text(rec, &["requestParameters", "userName"]))
@@ -1027,81 +1058,85 @@ pub fn run(store: &Store, records: &[(u32, Value)], settings: &Settings) -> Vec<
             };
             if key.len() > 5 {
                 if name.starts_with("Create") {
-                    created.push((key, t, row));
+                    self.created.push((key, t, row));
                 } else {
-                    deleted.push((key, t, row));
+                    self.deleted.push((key, t, row));
                 }
             }
         }
     }
-    // Rules over several events.
-    let failed = burst_groups(
-        failed_by_ip,
-        settings.failed_login_burst,
-        settings.failed_login_window,
-    );
-    if !failed.is_empty() {
-        hits.insert("console-login-failure-burst", failed);
-    }
-    let denied = burst_groups(
-        denied_by_actor,
-        settings.access_denied_burst,
-        settings.access_denied_window,
-    );
-    if !denied.is_empty() {
-        hits.insert("access-denied-burst", denied);
-    }
-    let mut short = Vec::new();
-    for (key, t0, r0) in &created {
-        for (k, t1, r1) in &deleted {
-            if k == key && *t1 >= *t0 && t1 - t0 <= settings.short_lived_window {
-                short.extend([*r0, *r1]);
+
+    /// The rules over several events, then one finding per rule; most severe first.
+    pub fn finish(self, store: &Store) -> Vec<Finding> {
+        let Detector {
+            settings,
+            mut hits,
+            escalate,
+            sensitive,
+            failed_by_ip,
+            denied_by_actor,
+            created,
+            deleted,
+            ..
+        } = self;
+        let failed = burst_groups(
+            failed_by_ip,
+            settings.failed_login_burst,
+            settings.failed_login_window,
+        );
+        if !failed.is_empty() {
+            hits.insert("console-login-failure-burst", failed);
+        }
+        let denied = burst_groups(
+            denied_by_actor,
+            settings.access_denied_burst,
+            settings.access_denied_window,
+        );
+        if !denied.is_empty() {
+            hits.insert("access-denied-burst", denied);
+        }
+        let mut short = Vec::new();
+        for (key, t0, r0) in &created {
+            for (k, t1, r1) in &deleted {
+                if k == key && *t1 >= *t0 && t1 - t0 <= settings.short_lived_window {
+                    short.extend([*r0, *r1]);
+                }
             }
         }
-    }
-    if !short.is_empty() {
-        hits.insert("iam-credentials-short-lived", short);
-    }
-    let rare = rare_regions(store, settings);
-    if !rare.is_empty() {
-        let global: HashSet<u32> = GLOBAL_SOURCES
-            .iter()
-            .filter_map(|s| store.strings.lookup(s))
-            .collect();
-        let rows: Vec<u32> = records
-            .iter()
-            .map(|(r, _)| *r)
-            .filter(|&r| {
-                (r as usize) < store.len() && in_rare_region(store, &rare, &global, r as usize)
+        if !short.is_empty() {
+            hits.insert("iam-credentials-short-lived", short);
+        }
+        let mut findings: Vec<Finding> = hits
+            .into_iter()
+            .filter_map(|(id, rows)| {
+                let r = rule(id)?;
+                let mut severity = r.severity;
+                let mut reason = r.why.to_owned();
+                if escalate.contains(id) {
+                    severity = Critical;
+                    let ports: Vec<&str> = sensitive.iter().copied().collect();
+                    reason.push_str(&format!(" Opened to the internet: {}.", ports.join(", ")));
+                }
+                Some(Finding::new(
+                    store,
+                    id.to_owned(),
+                    severity,
+                    r.title.to_owned(),
+                    reason,
+                    rows,
+                ))
             })
             .collect();
-        if !rows.is_empty() {
-            hits.insert("unusual-region", rows);
-        }
+        sort_findings(&mut findings);
+        findings
     }
-    let mut findings: Vec<Finding> = hits
-        .into_iter()
-        .filter_map(|(id, rows)| {
-            let r = rule(id)?;
-            let mut severity = r.severity;
-            let mut reason = r.why.to_owned();
-            if escalate.contains(id) {
-                severity = Critical;
-                let ports: Vec<&str> = sensitive.iter().copied().collect();
-                reason.push_str(&format!(" Opened to the internet: {}.", ports.join(", ")));
-            }
-            Some(Finding::new(
-                store,
-                id.to_owned(),
-                severity,
-                r.title.to_owned(),
-                reason,
-                rows,
-            ))
-        })
-        .collect();
-    sort_findings(&mut findings);
-    findings
+}
+
+/// Phase 2 in one go: evaluates every rule over the candidate records; most severe first.
+pub fn run(store: &Store, records: &[(u32, Value)], settings: &Settings) -> Vec<Finding> {
+    let mut detector = Detector::new(store, settings);
+    detector.feed(store, records);
+    detector.finish(store)
 }
 
 /// The rows of every group that are part of a burst.
@@ -1138,10 +1173,15 @@ pub fn sigma_candidates(store: &Store, rules: &RuleSet) -> Vec<u32> {
         .collect()
 }
 
-/// Phase 2 for Sigma rules: one finding per rule that matched, severity from its `level`
-/// (medium when unknown), its author credited.
-pub fn sigma_findings(store: &Store, records: &[(u32, Value)], rules: &RuleSet) -> Vec<Finding> {
-    let mut rows: Vec<Vec<u32>> = vec![Vec::new(); rules.rules().len()];
+/// Phase 2 for Sigma rules, incrementally: adds the rows each rule matches in `records`
+/// to `rows` (one list per rule, grown as needed).
+pub fn sigma_feed(
+    store: &Store,
+    records: &[(u32, Value)],
+    rules: &RuleSet,
+    rows: &mut Vec<Vec<u32>>,
+) {
+    rows.resize_with(rules.rules().len(), Vec::new);
     for (row, rec) in records {
         if (*row as usize) < store.len() {
             for i in rules.matching(rec) {
@@ -1151,6 +1191,11 @@ pub fn sigma_findings(store: &Store, records: &[(u32, Value)], rules: &RuleSet) 
             }
         }
     }
+}
+
+/// One finding per Sigma rule that matched, severity from its `level` (medium when
+/// unknown), its author credited.
+pub fn sigma_finish(store: &Store, rules: &RuleSet, rows: Vec<Vec<u32>>) -> Vec<Finding> {
     rules
         .rules()
         .iter()
@@ -1174,6 +1219,13 @@ pub fn sigma_findings(store: &Store, records: &[(u32, Value)], rules: &RuleSet) 
             f
         })
         .collect()
+}
+
+/// Phase 2 for Sigma rules in one go.
+pub fn sigma_findings(store: &Store, records: &[(u32, Value)], rules: &RuleSet) -> Vec<Finding> {
+    let mut rows = Vec::new();
+    sigma_feed(store, records, rules, &mut rows);
+    sigma_finish(store, rules, rows)
 }
 
 /// Both phases over records that are all at hand (tests, native tools): ingests nothing,
@@ -1799,6 +1851,56 @@ mod tests {
         // Sigma matches strings case-insensitively, as the candidates assumed.
         assert_eq!(f[0].rows, [1, 2]);
         assert!(sigma_candidates(&store, &RuleSet::new(Vec::new())).is_empty());
+    }
+
+    #[test]
+    fn feeding_in_slices_equals_one_run() {
+        let mut records: Vec<Value> = (0..12)
+            .map(|i| {
+                rec(
+                    "ListUsers",
+                    json!({"errorCode": "AccessDenied", "readOnly": true,
+                    "eventTime": format!("2024-05-01T10:{i:02}:00Z")}),
+                )
+            })
+            .collect();
+        records.push(rec("StopLogging", json!({})));
+        records.push(rec(
+            "CreateUser",
+            json!({"requestParameters": {"userName": "t"}}),
+        ));
+        records.push(rec(
+            "DeleteUser",
+            json!({"eventTime": "2024-05-01T10:05:00Z", "requestParameters": {"userName": "t"}}),
+        ));
+        let records: Vec<Value> = records
+            .into_iter()
+            .enumerate()
+            .map(|(i, mut r)| {
+                r["eventID"] = json!(format!("f-{i}"));
+                r
+            })
+            .collect();
+        let doc = serde_json::to_vec(&json!({ "Records": records })).unwrap();
+        let mut store = Store::new();
+        ingest_bytes(0, "t", &doc, &mut store);
+        let all: Vec<(u32, Value)> = records
+            .iter()
+            .cloned()
+            .enumerate()
+            .map(|(i, r)| (i as u32, r))
+            .collect();
+        let whole = run(&store, &all, &Settings::default());
+        let mut d = Detector::new(&store, &Settings::default());
+        for slice in all.chunks(4) {
+            d.feed(&store, slice);
+        }
+        assert_eq!(d.finish(&store), whole);
+        let ids: Vec<&str> = whole.iter().map(|f| f.rule.as_str()).collect();
+        assert!(
+            ids.contains(&"access-denied-burst") && ids.contains(&"iam-credentials-short-lived"),
+            "{ids:?}"
+        );
     }
 
     #[test]

@@ -279,8 +279,12 @@ impl AppState {
                         || self.detect_settings.with_untracked(|s| *s != settings)
                         || self.sigma_version.get_untracked() != sigma_version
                 };
-                let mut records = Vec::with_capacity(rows.len());
-                // A few files per slice: read_records yields between files itself.
+                let mut detector = self
+                    .store
+                    .with_value(|s| crate::core::detect::Detector::new(s, &settings));
+                let mut sigma_rows = Vec::new();
+                // A few files per read (read_records yields between files itself), then
+                // the rules over those records in slices of about 10 ms.
                 let mut start = 0;
                 while start < rows.len() {
                     let mut end = start + 1;
@@ -296,7 +300,17 @@ impl AppState {
                     }
                     let (got, _unreadable) =
                         crate::web::files::read_records(&rows[start..end]).await;
-                    records.extend(got);
+                    let mut slice_start = crate::web::now_ms();
+                    for piece in got.chunks(64) {
+                        self.store.with_value(|s| {
+                            detector.feed(s, piece);
+                            crate::core::detect::sigma_feed(s, piece, &sigma, &mut sigma_rows);
+                        });
+                        if crate::web::now_ms() - slice_start > 10.0 {
+                            crate::web::yield_now().await;
+                            slice_start = crate::web::now_ms();
+                        }
+                    }
                     start = end;
                     if stale() {
                         return;
@@ -305,8 +319,8 @@ impl AppState {
                     crate::web::yield_now().await;
                 }
                 let findings = self.store.with_value(|s| {
-                    let mut all = crate::core::detect::run(s, &records, &settings);
-                    all.extend(crate::core::detect::sigma_findings(s, &records, &sigma));
+                    let mut all = detector.finish(s);
+                    all.extend(crate::core::detect::sigma_finish(s, &sigma, sigma_rows));
                     crate::core::detect::sort_findings(&mut all);
                     all
                 });
