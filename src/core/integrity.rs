@@ -548,43 +548,70 @@ fn check_signature(
     }
 }
 
-/// Verifies every loaded digest's signature with the supplied keys, and the chain of
-/// signatures (each digest's `previousDigestSignature` against the signature supplied for
-/// the digest before it in its stream).
-pub fn verify_signatures(
-    files: &[LoadedFile],
+/// The signature supplied for a digest: by the file name of its S3 key, or of its path.
+fn signature_of<'a>(
+    signatures: &'a Signatures,
+    f: &LoadedFile,
+    d: &DigestFile,
+) -> Option<&'a DigestSignature> {
+    signatures
+        .get(file_name(&d.digest_s3_object))
+        .or_else(|| signatures.get(file_name(&f.path)))
+}
+
+/// The positions in `files` of the digests, in report order (per stream, in time order),
+/// so a caller can check them a few at a time with [`check_digest_signature`].
+pub fn signature_order(files: &[LoadedFile]) -> Vec<usize> {
+    // The same order as `chains`: streams sorted, then a stable sort by end time.
+    let mut order: Vec<((String, String), i64, usize)> = files
+        .iter()
+        .enumerate()
+        .filter_map(|(i, f)| {
+            let d = f.digest.as_ref()?;
+            let time = parse_event_time(&d.digest_end_time).unwrap_or(i64::MIN);
+            Some((digest_stream(d), time, i))
+        })
+        .collect();
+    order.sort_by(|a, b| (&a.0, a.1).cmp(&(&b.0, b.1)));
+    order.into_iter().map(|(_, _, i)| i).collect()
+}
+
+/// Checks one digest's signature (`None` if the file is not a digest).
+pub fn check_digest_signature(
+    f: &LoadedFile,
     keys: &[TrailKey],
     signatures: &Signatures,
-) -> SignatureReport {
-    let mut report = SignatureReport::default();
-    let lookup = |f: &LoadedFile, d: &DigestFile| {
-        signatures
-            .get(file_name(&d.digest_s3_object))
-            .or_else(|| signatures.get(file_name(&f.path)))
+) -> Option<SignatureCheck> {
+    let d = f.digest.as_ref()?;
+    let (status, detail) = check_signature(f, d, keys, signature_of(signatures, f, d));
+    let name = if d.digest_s3_object.is_empty() {
+        file_name(&f.path)
+    } else {
+        file_name(&d.digest_s3_object)
     };
+    Some(SignatureCheck {
+        digest: name.to_owned(),
+        status,
+        detail,
+    })
+}
+
+/// Breaks in the chain of signatures: a digest whose `previousDigestSignature` is not the
+/// signature supplied for the digest before it in its stream.
+pub fn signature_chain_breaks(files: &[LoadedFile], signatures: &Signatures) -> Vec<String> {
+    let mut breaks = Vec::new();
     for (_, chain) in chains(files) {
-        for (f, d) in &chain {
-            let (status, detail) = check_signature(f, d, keys, lookup(f, d));
-            let name = if d.digest_s3_object.is_empty() {
-                file_name(&f.path)
-            } else {
-                file_name(&d.digest_s3_object)
-            };
-            report.checks.push(SignatureCheck {
-                digest: name.to_owned(),
-                status,
-                detail,
-            });
-        }
         for pair in chain.windows(2) {
             let ((prev_file, prev), (next_file, next)) = (pair[0], pair[1]);
             let claimed = next
                 .previous_digest_signature
                 .as_ref()
                 .and_then(|p| p.as_deref());
-            if let (Some(claimed), Some(actual)) = (claimed, lookup(prev_file, prev)) {
+            if let (Some(claimed), Some(actual)) =
+                (claimed, signature_of(signatures, prev_file, prev))
+            {
                 if claimed.to_lowercase() != actual.hex {
-                    report.chain_breaks.push(format!(
+                    breaks.push(format!(
                         "{}: its previousDigestSignature is not the signature of the digest before it ({})",
                         file_name(&next_file.path),
                         file_name(&prev_file.path)
@@ -593,7 +620,23 @@ pub fn verify_signatures(
             }
         }
     }
-    report
+    breaks
+}
+
+/// Verifies every loaded digest's signature with the supplied keys, and the chain of
+/// signatures, in one call.
+pub fn verify_signatures(
+    files: &[LoadedFile],
+    keys: &[TrailKey],
+    signatures: &Signatures,
+) -> SignatureReport {
+    SignatureReport {
+        checks: signature_order(files)
+            .into_iter()
+            .filter_map(|i| check_digest_signature(&files[i], keys, signatures))
+            .collect(),
+        chain_breaks: signature_chain_breaks(files, signatures),
+    }
 }
 
 #[cfg(test)]
