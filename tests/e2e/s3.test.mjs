@@ -371,7 +371,7 @@ test("pasted presigned URLs load from a sub-path; each fault is explained and th
   assert.match(about(nocorsKey)[0] ?? "", /CORS rule/);
   assert.ok(about(nocorsKey)[0].includes(`"AllowedOrigins":["${app.origin}"]`), about(nocorsKey)[0]);
   assert.equal(about(flakyKey).length, 0, "the 503 then 200 object must load");
-  assert.equal(problems.length, 5, problems.join("\n"));
+  assert.equal(problems.length, 4, problems.join("\n"));
   // The 503 was retried (and a 404 never was).
   assert.equal(proxy.log.filter((r) => r.key === flakyKey && r.method === "GET").length, 2);
   assert.equal(proxy.log.filter((r) => r.key === missingKey && r.method === "GET").length, 1);
