@@ -1,4 +1,4 @@
-//! Fetching from S3 in the browser: one GET with `mode: cors`, no cookies and no header
+//! Fetching from S3 in the browser: one GET with `mode: cors`, no cookies, no HTTP cache, no header
 //! that was not signed, its body streamed so progress and a body cut off mid-way are both
 //! seen, and retries with back-off for what may pass (network failures, 5xx, 503
 //! SlowDown), never for a 4xx. What the answers mean is decided in `core::s3`.
@@ -9,7 +9,7 @@ use gloo_net::http::Request;
 use js_sys::Uint8Array;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{ReadableStreamDefaultReader, RequestCredentials, RequestMode};
+use web_sys::{ReadableStreamDefaultReader, RequestCache, RequestCredentials, RequestMode};
 
 /// Attempts per request, the first included.
 pub const MAX_TRIES: u32 = 4;
@@ -46,9 +46,12 @@ pub async fn get_once(
     on_bytes: &dyn Fn(u64, Option<u64>),
     cancelled: &dyn Fn() -> bool,
 ) -> Result<Vec<u8>, FetchFailure> {
+    // no-store: logs are not written to the browser's HTTP cache, and a retry after a cut
+    // starts afresh instead of resuming a cached partial body.
     let mut builder = Request::get(url)
         .mode(RequestMode::Cors)
-        .credentials(RequestCredentials::Omit);
+        .credentials(RequestCredentials::Omit)
+        .cache(RequestCache::NoStore);
     for (k, v) in headers {
         builder = builder.header(k, v);
     }

@@ -12,9 +12,10 @@
 // CORS headers). The app is served from a sub-path, /tools/trailglass/.
 import { test, before, after } from "node:test";
 import assert from "node:assert/strict";
-import { spawn, execFileSync } from "node:child_process";
+import { spawn, execFile } from "node:child_process";
+import { promisify } from "node:util";
 import { createServer, request as httpRequest } from "node:http";
-import { mkdtempSync, mkdirSync, writeFileSync, rmSync } from "node:fs";
+import { mkdtempSync, mkdirSync, writeFileSync, rmSync, openSync, readFileSync } from "node:fs";
 import { readFile, stat } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import { dirname, extname, join, normalize, relative, resolve } from "node:path";
@@ -113,9 +114,12 @@ async function freePort() {
 
 async function startMoto() {
   const port = await freePort();
-  const proc = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", "ignore", "pipe"] });
-  let log = "";
-  proc.stderr.on("data", (d) => { log = (log + d).slice(-4000); });
+  // Its request log goes to a file: a pipe nobody drains while the test waits would fill
+  // and stall the server.
+  const logFile = join(dataDir, "moto.log");
+  const fd = openSync(logFile, "w");
+  const proc = spawn("python3", ["-m", "moto.server", "-H", "127.0.0.1", "-p", String(port)], { stdio: ["ignore", fd, fd] });
+  const log = () => readFileSync(logFile, "utf8").slice(-4000);
   const url = `http://127.0.0.1:${port}`;
   for (let i = 0; i < 100; i++) {
     try {
@@ -126,7 +130,7 @@ async function startMoto() {
     await new Promise((ok) => setTimeout(ok, 200));
   }
   proc.kill();
-  throw new Error(`moto did not start:\n${log}`);
+  throw new Error(`moto did not start:\n${log()}`);
 }
 
 const xmlError = (code, message, extra = "") =>
@@ -192,8 +196,8 @@ async function startProxy(motoUrl, faults, port) {
         for (const [k, v] of Object.entries(up.headers)) {
           if (!/^(access-control-|transfer-encoding|connection|content-length|keep-alive|vary)/i.test(k)) out[k] = v;
         }
-        if (fault === "cut" && up.statusCode === 200) {
-          res.writeHead(200, { ...out, ...cors, "content-length": body.length });
+        if (fault === "cut" && up.statusCode >= 200 && up.statusCode < 300) {
+          res.writeHead(up.statusCode, { ...out, ...cors, "content-length": body.length });
           res.write(body.subarray(0, Math.floor(body.length / 2)));
           setTimeout(() => res.socket?.destroy(), 50);
           return;
@@ -270,7 +274,9 @@ before(async () => {
       { key: expiredKey, expires: 1 },
     ],
   };
-  const out = JSON.parse(execFileSync("python3", [join(root, "tests/e2e/s3_seed.py")], { input: JSON.stringify(job), encoding: "utf8" }));
+  const seeding = promisify(execFile)("python3", [join(root, "tests/e2e/s3_seed.py")], { encoding: "utf8", maxBuffer: 16 << 20 });
+  seeding.child.stdin.end(JSON.stringify(job));
+  const out = JSON.parse((await seeding).stdout);
   assert.equal(out.uploaded, objects.size);
   const u = out.urls;
   urls = {
@@ -365,7 +371,7 @@ test("pasted presigned URLs load from a sub-path; each fault is explained and th
   assert.match(about(nocorsKey)[0] ?? "", /CORS rule/);
   assert.ok(about(nocorsKey)[0].includes(`"AllowedOrigins":["${app.origin}"]`), about(nocorsKey)[0]);
   assert.equal(about(flakyKey).length, 0, "the 503 then 200 object must load");
-  assert.equal(problems.length, 5, problems.join("\n"));
+  assert.equal(problems.length, 4, problems.join("\n"));
   // The 503 was retried (and a 404 never was).
   assert.equal(proxy.log.filter((r) => r.key === flakyKey && r.method === "GET").length, 2);
   assert.equal(proxy.log.filter((r) => r.key === missingKey && r.method === "GET").length, 1);
@@ -406,13 +412,14 @@ test("the bucket browser lists every page of the trail's layout, then loads it a
 
   await fill("s3-accounts", "");
   await fill("s3-regions", "");
-  const listsBefore = proxy.log.filter((r) => r.query.includes("list-type=2")).length;
+  const listing = () => proxy.log.filter((r) => r.method === "GET" && r.query.includes("list-type=2"));
+  const listsBefore = listing().length;
   await page.click('[data-testid="s3-list-button"]');
   await page.waitForFunction((n) => Number(document.querySelector('[data-testid="s3-found"]')?.dataset.files) === n, inRange.length, { timeout: 60_000 })
     .catch(async () => assert.fail(`found ${await page.getAttribute('[data-testid="s3-found"]', "data-files")} files, expected ${inRange.length}; ${await page.textContent('[data-testid="s3-panel"]')}`));
   const size = inRange.reduce((s, k) => s + objects.get(k).size, 0);
   assert.equal(Number(await page.getAttribute('[data-testid="s3-found"]', "data-bytes")), size);
-  const lists = proxy.log.filter((r) => r.query.includes("list-type=2")).slice(listsBefore);
+  const lists = listing().slice(listsBefore);
   assert.ok(lists.some((r) => r.query.includes("continuation-token=")), "the >1,000-object prefix needed a second page");
   // Signed listing requests: Authorization to the endpoint, credentials never in the URL.
   for (const r of lists) {
@@ -436,8 +443,7 @@ test("the bucket browser lists every page of the trail's layout, then loads it a
   // Listing again without credentials says so instead of sending anything.
   const before = proxy.log.length;
   await page.click('[data-testid="s3-list-button"]');
-  await page.waitForSelector('[data-testid="s3-note"]');
-  assert.match(await page.textContent('[data-testid="s3-note"]'), /access key ID and a secret/);
+  await page.waitForFunction(() => /access key ID and a secret/.test(document.querySelector('[data-testid="s3-note"]')?.textContent ?? ""), null, { timeout: 10_000 });
   assert.equal(proxy.log.length, before);
   assert.deepEqual(errors, []);
   await page.close();
