@@ -131,7 +131,7 @@ impl IdentityType {
 }
 
 /// A resolved actor: a stable key, a readable label, and the identity details.
-#[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub struct Identity {
     /// Account-qualified key; two events with equal keys are the same actor.
     pub key: String,

@@ -14,6 +14,7 @@ use crate::core::record::{flags, Event, RawRecord, Text};
 use flate2::write::MultiGzDecoder;
 use memchr::memchr2;
 use serde::Deserialize;
+use std::borrow::Cow;
 use std::fmt;
 use std::hash::{Hash, Hasher};
 use std::io::Write;
@@ -49,7 +50,7 @@ pub trait EventSink {
 }
 
 /// What shape a file turned out to have.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, serde::Serialize, serde::Deserialize)]
 pub enum Format {
     #[default]
     Unknown,
@@ -80,12 +81,12 @@ impl Format {
 }
 
 /// One thing wrong with one file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum ProblemKind {
     /// The file has no bytes (or only whitespace).
     Empty,
     /// The content is some other known kind of file.
-    NotCloudTrail { what: &'static str },
+    NotCloudTrail { what: Cow<'static, str> },
     /// The first bytes are neither gzip nor JSON.
     NotJson { first_bytes: String },
     /// The gzip stream is corrupt.
@@ -109,7 +110,7 @@ pub enum ProblemKind {
     /// Bytes after the last JSON value.
     TrailingData { offset: u64, line: u64 },
     /// `Records` or `Events` is present but not an array.
-    NotAnArray { key: &'static str },
+    NotAnArray { key: Cow<'static, str> },
     /// One record is not valid JSON.
     BadRecord {
         index: u64,
@@ -131,10 +132,17 @@ pub enum ProblemKind {
     More { count: u64 },
     /// The browser could not read the file or folder.
     Unreadable { detail: String },
+    /// The load stopped before this file: memory is nearly full.
+    MemoryLimit {
+        events: u64,
+        megabytes: u64,
+        files_done: u64,
+        files_total: u64,
+    },
 }
 
 /// A problem, naming its file.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Problem {
     pub file: String,
     pub kind: ProblemKind,
@@ -242,12 +250,22 @@ impl fmt::Display for Problem {
             ),
             ProblemKind::More { count } => write!(f, "and {count} more problems like these"),
             ProblemKind::Unreadable { detail } => write!(f, "could not be read: {detail}"),
+            ProblemKind::MemoryLimit {
+                events,
+                megabytes,
+                files_done,
+                files_total,
+            } => write!(
+                f,
+                "not loaded, nor the {} file(s) after it: memory is nearly full ({events} events from {files_done} of {files_total} files are loaded, using about {megabytes} MB; a browser tab holds at most 4 GB of WebAssembly memory, often less). Everything loaded so far is shown. To see the rest, load a narrower selection: a shorter date range, or one account or region at a time (the folders under AWSLogs/<account>/CloudTrail/<region>/YYYY/MM/DD/)",
+                files_total.saturating_sub(*files_done + 1)
+            ),
         }
     }
 }
 
 /// The outcome of loading one file.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, serde::Serialize, serde::Deserialize)]
 pub struct FileReport {
     pub file: u32,
     pub name: String,
@@ -684,7 +702,8 @@ impl Splitter {
             self.top_buf = Vec::new();
             self.format = format;
         } else {
-            self.problems.push(ProblemKind::NotAnArray { key: name });
+            self.problems
+                .push(ProblemKind::NotAnArray { key: name.into() });
         }
     }
 
@@ -904,7 +923,7 @@ impl FileIngest {
     }
 
     fn decide(&mut self, head: &[u8], sink: &mut dyn EventSink) {
-        let known = |what: &'static str| ProblemKind::NotCloudTrail { what };
+        let known = |what: &'static str| ProblemKind::NotCloudTrail { what: what.into() };
         let problem = if head.starts_with(b"PK\x03\x04") || head.starts_with(b"PK\x05\x06") {
             Some(known("a ZIP archive, not a CloudTrail log: unzip it and drop the extracted files or folder"))
         } else if head.starts_with(b"\x89PNG") {
@@ -1315,7 +1334,9 @@ mod tests {
         let (_, r) = load(br#"{"Records":"not an array"}"#);
         assert_eq!(
             r.problems[0].kind,
-            ProblemKind::NotAnArray { key: "Records" }
+            ProblemKind::NotAnArray {
+                key: "Records".into()
+            }
         );
         let (n, r) = load(br#"[{"eventName":"A"}] trailing"#);
         assert_eq!(n, ["A"]);

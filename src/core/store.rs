@@ -13,6 +13,9 @@ use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::Arc;
 
+mod part;
+pub use part::Part;
+
 /// Id of an interned string; [`NONE`] is the empty string (field absent).
 pub type StrId = u32;
 /// The id of the empty string.
@@ -23,6 +26,8 @@ pub const NONE: StrId = 0;
 pub struct Interner {
     ids: HashMap<Arc<str>, StrId>,
     strings: Vec<Arc<str>>,
+    /// Bytes of all the strings, for the memory estimate.
+    bytes: usize,
 }
 
 impl Default for Interner {
@@ -31,6 +36,7 @@ impl Default for Interner {
         Interner {
             ids: HashMap::from([(empty.clone(), NONE)]),
             strings: vec![empty],
+            bytes: 0,
         }
     }
 }
@@ -43,6 +49,7 @@ impl Interner {
         }
         let id = StrId::try_from(self.strings.len()).unwrap_or(StrId::MAX);
         let s: Arc<str> = Arc::from(s);
+        self.bytes += s.len();
         self.strings.push(s.clone());
         self.ids.insert(s, id);
         id
@@ -66,6 +73,27 @@ impl Interner {
     /// Always false: the empty string is always there.
     pub fn is_empty(&self) -> bool {
         false
+    }
+}
+
+/// When a load stops (see [`Store::memory_guard`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemoryLimits {
+    /// Bytes the store's estimate may reach.
+    pub store: u64,
+    /// Bytes the wasm instance's memory may reach.
+    pub wasm: u64,
+}
+
+impl Default for MemoryLimits {
+    /// wasm32 caps an instance at 4 GiB and a growing column briefly needs its old and
+    /// new copy, so the store stops at 2 GiB of estimate or 3 GiB of real memory: about
+    /// 15 million events of typical CloudTrail data.
+    fn default() -> Self {
+        MemoryLimits {
+            store: 2 << 30,
+            wasm: 3 << 30,
+        }
     }
 }
 
@@ -224,11 +252,54 @@ impl Store {
         id
     }
 
-    /// Rough bytes held per event (columns, de-duplication set), for the memory guard.
+    /// Rough bytes held (columns with their growth room, the de-duplication set, strings,
+    /// actors), for the memory guard; cheap enough to ask after every file.
     pub fn approx_bytes(&self) -> usize {
-        let per_event = 8 + 4 * 9 + 2 + std::mem::size_of::<Origin>() + 16 + 16;
-        let strings: usize = self.strings.strings.iter().map(|s| s.len() + 48).sum();
-        self.len() * per_event + strings + self.actors.len() * 400
+        let columns = 8 + 4 * 9 + 2 + std::mem::size_of::<Origin>() + 16;
+        // A hash map entry (key, row, control byte) at its load factor.
+        let seen = (8 + 4 + 1) * 8 / 7;
+        let resources = self.res_name.capacity() * 8;
+        // Vectors grow by doubling: count the room they hold, not only what they use.
+        let rows = self.time.capacity().max(self.len());
+        rows * columns
+            + self.len() * seen
+            + resources
+            + self.strings.bytes
+            + self.strings.len() * 64
+            + self.actors.len() * 400
+    }
+
+    /// Whether a load should stop before the next file: the store's estimate is over
+    /// `limits.store`, or the wasm memory (everything this instance holds) is over
+    /// `limits.wasm`. The problem it returns says how much was loaded and how to narrow the
+    /// input.
+    pub fn memory_guard(
+        &self,
+        wasm_bytes: u64,
+        limits: MemoryLimits,
+        files_done: usize,
+        files_total: usize,
+    ) -> Option<crate::core::ingest::ProblemKind> {
+        let estimate = self.approx_bytes() as u64;
+        if estimate <= limits.store && wasm_bytes <= limits.wasm {
+            return None;
+        }
+        Some(self.memory_stop(wasm_bytes, files_done, files_total))
+    }
+
+    /// The problem a load stopped by the memory guard reports, with the store as it is.
+    pub fn memory_stop(
+        &self,
+        wasm_bytes: u64,
+        files_done: usize,
+        files_total: usize,
+    ) -> crate::core::ingest::ProblemKind {
+        crate::core::ingest::ProblemKind::MemoryLimit {
+            events: self.len() as u64,
+            megabytes: (self.approx_bytes() as u64).max(wasm_bytes) / 1_000_000,
+            files_done: files_done as u64,
+            files_total: files_total as u64,
+        }
     }
 }
 
@@ -308,6 +379,42 @@ mod tests {
         assert_eq!(store.event_id(1), "EXAMPLE-9b6f-45f8");
         assert_eq!(store.event_id(2), "");
         assert_eq!(pack_uuid("4875188C-6124-4770-ab80-8d44a6a2ff36"), None);
+    }
+
+    #[test]
+    fn memory_guard_stops_with_what_was_loaded() {
+        let doc = br#"[{"eventName":"A","eventSource":"s"},{"eventName":"B","eventSource":"s"}]"#;
+        let mut store = Store::new();
+        ingest_bytes(0, "a", doc, &mut store);
+        let roomy = MemoryLimits::default();
+        assert_eq!(store.memory_guard(10 << 20, roomy, 1, 3), None);
+        let estimate = store.approx_bytes() as u64;
+        assert!(estimate > 100 && estimate < 10_000, "{estimate}");
+        let tight = MemoryLimits {
+            store: estimate - 1,
+            ..roomy
+        };
+        let stop = store.memory_guard(10 << 20, tight, 1, 3).unwrap();
+        let message = crate::core::ingest::Problem {
+            file: "b.json".into(),
+            kind: stop,
+        }
+        .to_string();
+        assert!(
+            message.starts_with("b.json: not loaded, nor the 1 file(s) after it"),
+            "{message}"
+        );
+        assert!(message.contains("2 events from 1 of 3 files"), "{message}");
+        assert!(message.contains("shorter date range"), "{message}");
+        // Real memory over its limit stops too, and is what the message reports.
+        let stop = store.memory_guard(3500 << 20, roomy, 1, 3).unwrap();
+        assert!(matches!(
+            stop,
+            crate::core::ingest::ProblemKind::MemoryLimit {
+                megabytes: 3670,
+                ..
+            }
+        ));
     }
 
     #[test]

@@ -50,7 +50,10 @@ async fn drain(state: AppState) {
         if batch.is_empty() || state.cancel.get_untracked() {
             break;
         }
-        load::run(batch, &state).await;
+        // Workers parse in parallel; where they cannot start, the page loads the files.
+        if let Err(batch) = crate::web::pool::run(batch, &state).await {
+            load::run(batch, &state).await;
+        }
     }
     PENDING.with(|p| p.borrow_mut().clear());
     state.refresh();

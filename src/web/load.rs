@@ -5,12 +5,53 @@
 use super::files::Source;
 use super::{js_error, now_ms, yield_now};
 use crate::core::ingest::{FileIngest, FileReport, Problem, ProblemKind};
-use crate::core::store::Store;
+use crate::core::store::{MemoryLimits, Store};
 use js_sys::Uint8Array;
+use std::cell::Cell;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
+thread_local! {
+    static LIMITS: Cell<MemoryLimits> = Cell::new(MemoryLimits::default());
+}
+
+/// Lowers the store's memory limit (bytes of estimate), so the browser tests can reach
+/// the memory guard with a small load (`window.wasmBindings.set_memory_limit_for_test`).
+#[wasm_bindgen]
+pub fn set_memory_limit_for_test(store_bytes: f64) {
+    LIMITS.with(|l| {
+        l.set(MemoryLimits {
+            store: store_bytes as u64,
+            ..MemoryLimits::default()
+        })
+    });
+}
+
+/// Bytes of this wasm instance's linear memory.
+pub(crate) fn wasm_memory_bytes() -> u64 {
+    wasm_bindgen::memory()
+        .dyn_into::<js_sys::WebAssembly::Memory>()
+        .map(|m| {
+            m.buffer()
+                .unchecked_into::<js_sys::ArrayBuffer>()
+                .byte_length() as u64
+        })
+        .unwrap_or(0)
+}
+
+/// The memory guard's verdict before the next file (see `Store::memory_guard`).
+pub(crate) fn memory_guard(
+    store: &Store,
+    files_done: usize,
+    files_total: usize,
+) -> Option<ProblemKind> {
+    let limits = LIMITS.with(Cell::get);
+    store.memory_guard(wasm_memory_bytes(), limits, files_done, files_total)
+}
+
 /// How long the loop may hold the main thread before yielding.
-const BUDGET_MS: f64 = 10.0;
+pub(crate) const BUDGET_MS: f64 = 10.0;
 /// Bytes read from a browser file per read (bounded memory for large files).
 const READ_SIZE: f64 = 4.0 * 1024.0 * 1024.0;
 /// Bytes handed to the ingest between time checks.
@@ -50,6 +91,19 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) {
     target.progress(&p);
     for source in sources {
         if target.cancelled() {
+            break;
+        }
+        let mut stop = None;
+        target.with_store(&mut |s| stop = memory_guard(s, p.files_done, p.files_total));
+        if let Some(kind) = stop {
+            target.file_done(FileReport {
+                name: source.path().to_owned(),
+                problems: vec![Problem {
+                    file: source.path().to_owned(),
+                    kind,
+                }],
+                ..FileReport::default()
+            });
             break;
         }
         let mut file_no = 0;

@@ -4,7 +4,9 @@
 pub mod fetch;
 pub mod files;
 pub mod load;
+pub mod pool;
 pub mod remote;
+pub mod worker;
 
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;

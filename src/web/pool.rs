@@ -1,0 +1,421 @@
+//! Parallel ingest: a pool of Web Workers parses the files while the page only merges
+//! their packed results (`core::store::part`) and renders.
+//!
+//! Each worker is `worker.js` (found relative to the page's base URL, so hosting under a
+//! sub-path works) running this same wasm; it posts "ready" before it is sent anything.
+//! Dropped `File`s are posted as handles (the bytes are read inside the worker, never
+//! copied through the page); bytes made in the page (the demo, fetched S3 objects) are
+//! transferred. Files are merged in the order they were given, so the store, its
+//! de-duplication and every answer are the same as the page's own loop would make,
+//! whatever the number of workers. When workers cannot start, [`run`] hands the sources
+//! back and the caller uses `load::run` on the page.
+
+use super::files::{keep, Source};
+use super::load::{memory_guard, wasm_memory_bytes, LoadTarget, Progress, BUDGET_MS};
+use super::{js_error, now_ms, yield_now};
+use crate::core::ingest::{FileReport, Problem, ProblemKind};
+use crate::core::store::Part;
+use js_sys::{Object, Reflect, Uint8Array};
+use std::cell::{Cell, RefCell};
+use std::collections::{BTreeMap, VecDeque};
+use std::rc::Rc;
+use wasm_bindgen::prelude::*;
+use wasm_bindgen::JsCast;
+use wasm_bindgen_futures::JsFuture;
+use web_sys::{MessageEvent, Worker, WorkerOptions, WorkerType};
+
+thread_local! {
+    /// Workers to start; `None` sizes the pool from `navigator.hardwareConcurrency`, 0
+    /// turns workers off (the page's own loop does the work).
+    static WORKERS: Cell<Option<usize>> = const { Cell::new(None) };
+}
+
+/// Sets the number of ingest workers (0: none, load on the page), for the browser tests
+/// and the benchmark (`window.wasmBindings.set_ingest_workers(n)`); negative restores the
+/// default.
+#[wasm_bindgen]
+pub fn set_ingest_workers(n: i32) {
+    WORKERS.with(|w| w.set(usize::try_from(n).ok()));
+}
+
+/// How many workers a load of `files` files gets.
+fn pool_size(files: usize) -> usize {
+    let configured = WORKERS.with(Cell::get);
+    let n = configured.unwrap_or_else(|| {
+        let cores = web_sys::window()
+            .map(|w| w.navigator().hardware_concurrency())
+            .unwrap_or(1.0);
+        // Every core parses: the page only merges (well under a tenth of the work), so on
+        // a 2-core laptop two workers finish sooner than one (see BENCHMARKS.md).
+        (cores as usize).clamp(1, 8)
+    });
+    n.min(files)
+}
+
+/// The URLs a worker needs: its script, and the page's own wasm-bindgen glue and wasm.
+fn urls() -> Option<(String, String, String)> {
+    let document = web_sys::window()?.document()?;
+    let base = document.base_uri().ok()??;
+    let href = |selector: &str| -> Option<String> {
+        let el = document.query_selector(selector).ok()??;
+        let href = el.get_attribute("href")?;
+        web_sys::Url::new_with_base(&href, &base)
+            .ok()
+            .map(|u| u.href())
+    };
+    let glue = href("link[rel=modulepreload]")?;
+    let wasm = href("link[rel=preload][type='application/wasm']")?;
+    let script = web_sys::Url::new_with_base("worker.js", &base).ok()?;
+    let query = web_sys::UrlSearchParams::new().ok()?;
+    query.append("glue", &glue);
+    query.append("wasm", &wasm);
+    script.set_search(&String::from(query.to_string()));
+    Some((script.href(), glue, wasm))
+}
+
+/// What the workers said, in arrival order, and how to wake the loop.
+#[derive(Default)]
+struct Inbox {
+    messages: RefCell<VecDeque<(usize, JsValue)>>,
+    wake: RefCell<Option<js_sys::Function>>,
+}
+
+impl Inbox {
+    fn deliver(&self, worker: usize, data: JsValue) {
+        self.messages.borrow_mut().push_back((worker, data));
+        if let Some(wake) = self.wake.borrow_mut().take() {
+            let _ = wake.call0(&JsValue::NULL);
+        }
+    }
+
+    /// Waits for a message, or 100 ms (so a cancel is seen even when no worker talks).
+    async fn wait(&self) {
+        if !self.messages.borrow().is_empty() {
+            return;
+        }
+        let promise = js_sys::Promise::new(&mut |resolve, _| {
+            if let Some(w) = web_sys::window() {
+                let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(&resolve, 100);
+            }
+            *self.wake.borrow_mut() = Some(resolve);
+        });
+        let _ = JsFuture::from(promise).await;
+        self.wake.borrow_mut().take();
+    }
+}
+
+struct Slot {
+    worker: Worker,
+    ready: bool,
+    dead: bool,
+    /// The job it is reading.
+    busy: Option<usize>,
+    _on_message: Closure<dyn FnMut(MessageEvent)>,
+    _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
+}
+
+impl Slot {
+    fn start(script: &str, index: usize, inbox: &Rc<Inbox>) -> Option<Slot> {
+        let options = WorkerOptions::new();
+        options.set_type(WorkerType::Module);
+        let worker = Worker::new_with_options(script, &options).ok()?;
+        let to = inbox.clone();
+        let on_message = Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| {
+            to.deliver(index, e.data());
+        });
+        let to = inbox.clone();
+        let on_error =
+            Closure::<dyn FnMut(web_sys::ErrorEvent)>::new(move |e: web_sys::ErrorEvent| {
+                let message = Object::new();
+                let _ = Reflect::set(&message, &"type".into(), &"broken".into());
+                let _ = Reflect::set(&message, &"error".into(), &e.message().into());
+                to.deliver(index, message.into());
+            });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        Some(Slot {
+            worker,
+            ready: false,
+            dead: false,
+            busy: None,
+            _on_message: on_message,
+            _on_error: on_error,
+        })
+    }
+
+    fn stop(&mut self) {
+        self.worker.terminate();
+        self.worker.set_onmessage(None);
+        self.worker.set_onerror(None);
+        self.dead = true;
+        self.ready = false;
+    }
+}
+
+fn field(data: &JsValue, name: &str) -> JsValue {
+    Reflect::get(data, &JsValue::from_str(name)).unwrap_or(JsValue::UNDEFINED)
+}
+
+/// A job's outcome: the packed part, or why its worker failed.
+type Outcome = Result<Vec<u8>, String>;
+
+struct Job {
+    source: Option<Source>,
+    file_no: u32,
+    name: String,
+    size: u64,
+    /// Bytes read so far, as the worker last said.
+    read: u64,
+}
+
+/// Loads every source through a pool of workers. `Err` hands back the sources when no
+/// worker could start (no Worker support, no glue URL, a broken worker script), so the
+/// caller can load them on the page instead.
+pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), Vec<Source>> {
+    let size = pool_size(sources.len());
+    let Some((script, _, _)) = urls().filter(|_| size > 0) else {
+        LAST_POOL.with(|c| c.set(0));
+        return Err(sources);
+    };
+    let inbox = Rc::new(Inbox::default());
+    let mut slots: Vec<Slot> = (0..size)
+        .filter_map(|i| Slot::start(&script, i, &inbox))
+        .collect();
+    if slots.is_empty() {
+        LAST_POOL.with(|c| c.set(0));
+        return Err(sources);
+    }
+    LAST_POOL.with(|c| c.set(slots.len() as u32));
+    let mut p = Progress {
+        files_total: sources.len(),
+        bytes_total: sources.iter().map(Source::size).sum(),
+        ..Progress::default()
+    };
+    target.progress(&p);
+    let mut jobs: Vec<Job> = sources
+        .into_iter()
+        .map(|s| Job {
+            size: s.size(),
+            name: s.path().to_owned(),
+            source: Some(s),
+            file_no: 0,
+            read: 0,
+        })
+        .collect();
+    let mut next_job = 0;
+    let mut next_merge = 0;
+    let mut done: BTreeMap<usize, Outcome> = BTreeMap::new();
+    let mut bytes_merged = 0u64;
+    let mut ever_ready = false;
+    let mut guard_stop = false;
+    let mut slice_start = now_ms();
+    loop {
+        if target.cancelled() {
+            break;
+        }
+        let messages: Vec<_> = inbox.messages.borrow_mut().drain(..).collect();
+        for (i, data) in messages {
+            let Some(slot) = slots.get_mut(i) else {
+                continue;
+            };
+            if slot.dead {
+                continue;
+            }
+            let kind = field(&data, "type").as_string().unwrap_or_default();
+            match kind.as_str() {
+                "ready" => {
+                    slot.ready = true;
+                    ever_ready = true;
+                }
+                "progress" => {
+                    if let Some(job) = slot.busy.and_then(|j| jobs.get_mut(j)) {
+                        job.read = field(&data, "bytes").as_f64().unwrap_or(0.0) as u64;
+                    }
+                }
+                "done" => {
+                    if let Some(j) = slot.busy.take() {
+                        let part = Uint8Array::new(&field(&data, "part")).to_vec();
+                        done.insert(j, Ok(part));
+                    }
+                }
+                // "failed": the file broke the worker's wasm (a panic aborts it);
+                // "broken": the worker itself failed (script, start-up, out of memory).
+                _ => {
+                    let error = field(&data, "error")
+                        .as_string()
+                        .unwrap_or_else(|| "the worker stopped".to_owned());
+                    if let Some(j) = slot.busy.take() {
+                        done.insert(j, Err(error));
+                    }
+                    slot.stop();
+                    // Replace it while there is work left (a bad file must not cost the
+                    // rest of the load its parallelism), unless none ever started.
+                    if ever_ready && next_job < jobs.len() {
+                        if let Some(fresh) = Slot::start(&script, i, &inbox) {
+                            *slot = fresh;
+                        }
+                    }
+                }
+            }
+        }
+        if !ever_ready && slots.iter().all(|s| s.dead) {
+            // No worker ever started (a CSP or a host that does not serve worker.js):
+            // nothing was sent yet, so the page's loop can take every file.
+            let rest = jobs.into_iter().filter_map(|j| j.source).collect();
+            LAST_POOL.with(|c| c.set(0));
+            return Err(rest);
+        }
+        // Hand out files to idle workers, unless memory is nearly full.
+        for slot in slots
+            .iter_mut()
+            .filter(|s| s.ready && s.busy.is_none() && !s.dead)
+        {
+            if next_job >= jobs.len() || guard_stop {
+                break;
+            }
+            let mut over = false;
+            target.with_store(&mut |s| {
+                over = memory_guard(s, p.files_done, p.files_total).is_some();
+            });
+            if over {
+                // Files already with a worker are still merged; the message is made when
+                // they are, so its numbers are what the page shows.
+                guard_stop = true;
+                break;
+            }
+            let job = &mut jobs[next_job];
+            target.with_store(&mut |s| job.file_no = s.add_file(&job.name));
+            match post(&slot.worker, next_job, job) {
+                Ok(()) => slot.busy = Some(next_job),
+                Err(e) => {
+                    done.insert(next_job, Err(e));
+                }
+            }
+            next_job += 1;
+        }
+        // Merge finished files in order.
+        while let Some(outcome) = done.remove(&next_merge) {
+            let job = &mut jobs[next_merge];
+            let report = merge(target, job, outcome);
+            target.file_done(report);
+            if let Some(source) = job.source.take() {
+                keep(job.file_no, source);
+            }
+            bytes_merged += job.size;
+            p.files_done += 1;
+            next_merge += 1;
+            if now_ms() - slice_start > BUDGET_MS {
+                break;
+            }
+        }
+        let reading: u64 = jobs[next_merge..next_job]
+            .iter()
+            .map(|j| j.read.min(j.size))
+            .sum();
+        p.bytes_done = bytes_merged + reading;
+        target.with_store(&mut |s| p.events = s.len());
+        target.progress(&p);
+        let idle = slots.iter().all(|s| s.busy.is_none());
+        if next_merge >= jobs.len() || (guard_stop && idle && next_merge >= next_job) {
+            break;
+        }
+        if now_ms() - slice_start > BUDGET_MS || done.contains_key(&next_merge) {
+            yield_now().await;
+        } else {
+            inbox.wait().await;
+        }
+        slice_start = now_ms();
+    }
+    if guard_stop && !target.cancelled() {
+        if let Some(first) = jobs.get(next_job) {
+            let mut kind = None;
+            target.with_store(&mut |s| {
+                kind = Some(s.memory_stop(wasm_memory_bytes(), p.files_done, p.files_total))
+            });
+            target.file_done(FileReport {
+                name: first.name.clone(),
+                problems: kind
+                    .into_iter()
+                    .map(|kind| Problem {
+                        file: first.name.clone(),
+                        kind,
+                    })
+                    .collect(),
+                ..FileReport::default()
+            });
+        }
+    }
+    // Finished, stopped or cancelled: the workers' memory goes back to the browser.
+    for slot in &mut slots {
+        slot.stop();
+    }
+    target.with_store(&mut |s| p.events = s.len());
+    target.progress(&p);
+    Ok(())
+}
+
+/// Sends one file to a worker: a `File` as a handle, bytes by transfer.
+fn post(worker: &Worker, id: usize, job: &Job) -> Result<(), String> {
+    let message = Object::new();
+    let set = |k: &str, v: &JsValue| Reflect::set(&message, &JsValue::from_str(k), v);
+    let result = (|| -> Result<(), JsValue> {
+        set("type", &"load".into())?;
+        set("id", &(id as f64).into())?;
+        set("fileNo", &job.file_no.into())?;
+        set("name", &job.name.as_str().into())?;
+        match &job.source {
+            Some(Source::File { file, .. }) => {
+                set("file", file)?;
+                worker.post_message(&message)
+            }
+            Some(Source::Memory { bytes, .. }) => {
+                let copy = Uint8Array::from(bytes.as_slice());
+                let buffer = copy.buffer();
+                set("bytes", &buffer)?;
+                worker.post_message_with_transfer(&message, &js_sys::Array::of1(&buffer))
+            }
+            None => Ok(()),
+        }
+    })();
+    result.map_err(|e| js_error(&e))
+}
+
+/// Merges one finished file into the store and returns its report, with the duplicates
+/// of files merged before it counted.
+fn merge(target: &impl LoadTarget, job: &Job, outcome: Outcome) -> FileReport {
+    let failed = |detail: String| FileReport {
+        file: job.file_no,
+        name: job.name.clone(),
+        bytes: job.size,
+        problems: vec![Problem {
+            file: job.name.clone(),
+            kind: ProblemKind::Unreadable { detail },
+        }],
+        ..FileReport::default()
+    };
+    let bytes = match outcome {
+        Ok(bytes) => bytes,
+        Err(e) => return failed(format!("the worker reading it failed ({e})")),
+    };
+    let part = match Part::unpack(&bytes) {
+        Ok(part) => part,
+        Err(e) => return failed(e),
+    };
+    let mut added = 0;
+    target.with_store(&mut |s| added = s.absorb(&part, job.file_no));
+    let mut report = part.report.clone();
+    report.duplicates += report.added.saturating_sub(added);
+    report.added = added;
+    report
+}
+
+thread_local! {
+    static LAST_POOL: Cell<u32> = const { Cell::new(0) };
+}
+
+/// How many workers the last load used (0: it ran on the page), for the browser tests
+/// (`window.wasmBindings.ingest_workers_used()`).
+#[wasm_bindgen]
+pub fn ingest_workers_used() -> u32 {
+    LAST_POOL.with(Cell::get)
+}
