@@ -4,46 +4,79 @@
 // then parses the files it is sent and posts each file's events back packed in one
 // transferable buffer (see src/core/store/part.rs). All the logic is in Rust; this file
 // only moves bytes. Nothing here contacts anything but the page's own origin.
+//
+// The page sends a few files ahead; each is read as soon as it arrives (reading a file has
+// a latency of its own, about a millisecond, which overlaps with parsing the one before),
+// except large files, which are read slice by slice so memory stays bounded.
+const WHOLE = 16 << 20;
 const SLICE = 1 << 20;
 const params = new URL(self.location.href).searchParams;
 let wasm = null;
-const early = [];
-self.onmessage = (e) => (wasm ? handle(e.data) : early.push(e.data));
+const queue = [];
+let pumping = false;
 
-function handle(msg) {
+const message = (err) => String(err && err.message ? err.message : err);
+
+self.onmessage = (e) => {
+  const msg = e.data;
   if (!msg || msg.type !== "load") return;
-  const { id, fileNo, name, file, bytes } = msg;
+  if (msg.file && msg.file.size <= WHOLE) {
+    msg.read = msg.file.arrayBuffer().then((b) => ({ bytes: b }), (err) => ({ error: message(err) }));
+  }
+  queue.push(msg);
+  pump();
+};
+
+async function pump() {
+  if (pumping || !wasm) return;
+  pumping = true;
+  while (queue.length) {
+    const msg = queue.shift();
+    const read = msg.read ? await msg.read : null;
+    handle(msg, read);
+  }
+  pumping = false;
+}
+
+function handle(msg, read) {
+  const { id, fileNo, name, file } = msg;
+  const started = performance.now();
   let ingest;
   try {
     ingest = new wasm.WorkerIngest(fileNo, name);
-    const size = file ? file.size : bytes.byteLength;
-    const reader = file ? new FileReaderSync() : null;
-    let done = 0;
-    let last = 0;
-    while (done < size && !ingest.stopped()) {
-      const end = Math.min(size, done + SLICE);
-      let piece;
-      try {
-        piece = file ? new Uint8Array(reader.readAsArrayBuffer(file.slice(done, end))) : new Uint8Array(bytes, done, end - done);
-      } catch (err) {
-        ingest.unreadable(String(err && err.message ? err.message : err));
-        break;
-      }
-      ingest.push(piece);
-      done = end;
-      const now = performance.now();
-      if (now - last > 50) {
-        last = now;
-        self.postMessage({ type: "progress", id, bytes: done });
+    const whole = read ? read.bytes : msg.bytes;
+    if (read && read.error) {
+      ingest.unreadable(read.error);
+    } else if (whole) {
+      ingest.push(new Uint8Array(whole));
+    } else {
+      const reader = new FileReaderSync();
+      let last = 0;
+      for (let done = 0; done < file.size && !ingest.stopped(); ) {
+        const end = Math.min(file.size, done + SLICE);
+        let piece;
+        try {
+          piece = new Uint8Array(reader.readAsArrayBuffer(file.slice(done, end)));
+        } catch (err) {
+          ingest.unreadable(message(err));
+          break;
+        }
+        ingest.push(piece);
+        done = end;
+        const now = performance.now();
+        if (now - last > 50) {
+          last = now;
+          self.postMessage({ type: "progress", id, bytes: done });
+        }
       }
     }
     const packed = ingest.finish();
     ingest = null;
-    self.postMessage({ type: "done", id, part: packed.buffer }, [packed.buffer]);
+    self.postMessage({ type: "done", id, part: packed.buffer, ms: performance.now() - started }, [packed.buffer]);
   } catch (err) {
     // A panic in the wasm (it aborts) or an exhausted memory: the page reports this file
     // and replaces this worker, whose wasm instance cannot be trusted any more.
-    self.postMessage({ type: "failed", id, error: String(err && err.message ? err.message : err) });
+    self.postMessage({ type: "failed", id, error: message(err) });
   }
 }
 
@@ -52,7 +85,7 @@ try {
   await glue.default({ module_or_path: params.get("wasm") });
   wasm = glue;
   self.postMessage({ type: "ready" });
-  for (const msg of early.splice(0)) handle(msg);
+  pump();
 } catch (err) {
-  self.postMessage({ type: "broken", error: String(err && err.message ? err.message : err) });
+  self.postMessage({ type: "broken", error: message(err) });
 }

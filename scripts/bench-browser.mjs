@@ -3,6 +3,11 @@
 //
 //   node scripts/bench-browser.mjs [EVENTS] [RUNS]      (default 100000 events, 3 runs)
 //
+// WORKERS=n sets the number of ingest workers (0: the page's own loop; default: the app's
+// choice from navigator.hardwareConcurrency). Each run also reports the retained memory
+// after a forced garbage collection (wasm memory + JS heap, per event), and the first run
+// measures the floor: only inflating the same gzip bytes in wasm, in the same browser.
+//
 // Needs: `trunk build --release --offline` done, chromium and playwright-core installed
 // (scripts/setup.sh test). Data comes from the project's generator (seed 1).
 import { execFileSync } from "node:child_process";
@@ -22,10 +27,35 @@ const files = await walk(dir);
 const server = await serve(join(root, "dist"));
 const browser = await launch();
 console.log(`${events} events in ${files.length} files; Chromium ${browser.version()}`);
+const workers = process.env.WORKERS === undefined ? -1 : Number(process.env.WORKERS);
+{
+  const page = await browser.newPage();
+  await page.goto(server.url);
+  await page.waitForSelector('[data-testid="app"][data-state="empty"]');
+  await page.evaluate(() => {
+    const input = document.createElement("input");
+    input.type = "file";
+    input.multiple = true;
+    input.id = "floor-input";
+    document.body.append(input);
+  });
+  await page.setInputFiles("#floor-input", files);
+  const floor = await page.evaluate(async () => {
+    const t0 = performance.now();
+    let inflated = 0;
+    for (const f of document.querySelector("#floor-input").files) {
+      inflated += window.wasmBindings.bench_inflate(new Uint8Array(await f.arrayBuffer()));
+    }
+    return { ms: performance.now() - t0, inflated };
+  });
+  console.log(`floor: read + inflate every file in wasm on one thread: ${(floor.ms / 1000).toFixed(2)} s (${(floor.inflated / 1e6).toFixed(1)} MB of JSON)`);
+  await page.close();
+}
 for (let run = 1; run <= runs; run++) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.goto(server.url);
   await page.waitForSelector('[data-testid="app"][data-state="empty"]');
+  await page.evaluate((n) => window.wasmBindings.set_ingest_workers(n), workers);
   await page.evaluate(() => {
     window.__bench = { longTasks: [] };
     new PerformanceObserver((list) => {
@@ -46,6 +76,16 @@ for (let run = 1; run <= runs; run++) {
   const b = await page.evaluate(() => window.__bench);
   const loaded = await tile(page, "kpi-events");
   const longest = Math.max(0, ...b.longTasks);
+  const used = await page.evaluate(() => window.wasmBindings.ingest_workers_used());
+  if (used > 0) console.log(`run ${run}: worker load timings (ms): ${await page.evaluate(() => window.wasmBindings.ingest_stats())}`);
+  const cdp = await page.context().newCDPSession(page);
+  await page.waitForTimeout(500);
+  await cdp.send("HeapProfiler.collectGarbage");
+  const heap = await cdp.send("Runtime.getHeapUsage");
+  const wasmBytes = await page.evaluate(() => window.wasmBindings.wasm_memory_bytes_now());
+  console.log(
+    `run ${run}: ${used} worker(s); retained after GC: wasm ${(wasmBytes / 1e6).toFixed(0)} MB + JS heap ${(heap.usedSize / 1e6).toFixed(0)} MB = ${((wasmBytes + heap.usedSize) / loaded).toFixed(0)} bytes/event`,
+  );
   // Apply and remove a filter: time from the hash change to the next frame after the
   // tiles changed (every chart and table is redrawn in the same reactive update).
   const timeHash = (hash) =>
@@ -71,7 +111,7 @@ for (let run = 1; run <= runs; run++) {
   );
   console.log(
     `run ${run}: ${loaded} events; pick → overview drawn ${((b.drawn - b.start) / 1000).toFixed(2)} s ` +
-      `(${Math.round(loaded / ((b.drawn - b.start) / 1000))} events/s); long tasks: ${b.longTasks.length}, longest ${longest.toFixed(0)} ms`,
+      `(${Math.round(loaded / ((b.drawn - b.start) / 1000))} events/s; load ${((b.ready - b.start) / 1000).toFixed(2)} s, drawing ${((b.drawn - b.ready) / 1000).toFixed(2)} s); long tasks: ${b.longTasks.length}, longest ${longest.toFixed(0)} ms`,
   );
   await page.close();
 }

@@ -73,6 +73,11 @@ fn urls() -> Option<(String, String, String)> {
     Some((script.href(), glue, wasm))
 }
 
+/// Files sent to a worker ahead of the one it is reading.
+const AHEAD: usize = 8;
+/// How often the progress bar is updated.
+const PROGRESS_MS: f64 = 50.0;
+
 /// What the workers said, in arrival order, and how to wake the loop.
 #[derive(Default)]
 struct Inbox {
@@ -108,8 +113,8 @@ struct Slot {
     worker: Worker,
     ready: bool,
     dead: bool,
-    /// The job it is reading.
-    busy: Option<usize>,
+    /// The jobs it was sent, oldest (the one it is reading) first.
+    busy: VecDeque<usize>,
     _on_message: Closure<dyn FnMut(MessageEvent)>,
     _on_error: Closure<dyn FnMut(web_sys::ErrorEvent)>,
 }
@@ -137,7 +142,7 @@ impl Slot {
             worker,
             ready: false,
             dead: false,
-            busy: None,
+            busy: VecDeque::new(),
             _on_message: on_message,
             _on_error: on_error,
         })
@@ -186,6 +191,12 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
         return Err(sources);
     }
     LAST_POOL.with(|c| c.set(slots.len() as u32));
+    let started = now_ms();
+    let mut stats = Stats {
+        workers: slots.len() as u32,
+        files: sources.len(),
+        ..Stats::default()
+    };
     let mut p = Progress {
         files_total: sources.len(),
         bytes_total: sources.iter().map(Source::size).sum(),
@@ -209,6 +220,8 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
     let mut ever_ready = false;
     let mut guard_stop = false;
     let mut slice_start = now_ms();
+    let mut last_progress = slice_start;
+    let mut retry: VecDeque<usize> = VecDeque::new();
     loop {
         if target.cancelled() {
             break;
@@ -224,16 +237,20 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
             let kind = field(&data, "type").as_string().unwrap_or_default();
             match kind.as_str() {
                 "ready" => {
+                    if !ever_ready {
+                        stats.first_ready = now_ms() - started;
+                    }
                     slot.ready = true;
                     ever_ready = true;
                 }
                 "progress" => {
-                    if let Some(job) = slot.busy.and_then(|j| jobs.get_mut(j)) {
+                    if let Some(job) = slot.busy.front().and_then(|&j| jobs.get_mut(j)) {
                         job.read = field(&data, "bytes").as_f64().unwrap_or(0.0) as u64;
                     }
                 }
                 "done" => {
-                    if let Some(j) = slot.busy.take() {
+                    stats.worker_busy += field(&data, "ms").as_f64().unwrap_or(0.0);
+                    if let Some(j) = slot.busy.pop_front() {
                         let part = Uint8Array::new(&field(&data, "part")).to_vec();
                         done.insert(j, Ok(part));
                     }
@@ -244,13 +261,15 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
                     let error = field(&data, "error")
                         .as_string()
                         .unwrap_or_else(|| "the worker stopped".to_owned());
-                    if let Some(j) = slot.busy.take() {
+                    if let Some(j) = slot.busy.pop_front() {
                         done.insert(j, Err(error));
                     }
+                    // Files it had not started go to another worker.
+                    retry.extend(slot.busy.drain(..));
                     slot.stop();
                     // Replace it while there is work left (a bad file must not cost the
                     // rest of the load its parallelism), unless none ever started.
-                    if ever_ready && next_job < jobs.len() {
+                    if ever_ready && (next_job < jobs.len() || !retry.is_empty()) {
                         if let Some(fresh) = Slot::start(&script, i, &inbox) {
                             *slot = fresh;
                         }
@@ -265,38 +284,49 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
             LAST_POOL.with(|c| c.set(0));
             return Err(rest);
         }
-        // Hand out files to idle workers, unless memory is nearly full.
-        for slot in slots
-            .iter_mut()
-            .filter(|s| s.ready && s.busy.is_none() && !s.dead)
-        {
-            if next_job >= jobs.len() || guard_stop {
-                break;
-            }
-            let mut over = false;
-            target.with_store(&mut |s| {
-                over = memory_guard(s, p.files_done, p.files_total).is_some();
-            });
-            if over {
-                // Files already with a worker are still merged; the message is made when
-                // they are, so its numbers are what the page shows.
-                guard_stop = true;
-                break;
-            }
-            let job = &mut jobs[next_job];
-            target.with_store(&mut |s| job.file_no = s.add_file(&job.name));
-            match post(&slot.worker, next_job, job) {
-                Ok(()) => slot.busy = Some(next_job),
-                Err(e) => {
-                    done.insert(next_job, Err(e));
+        // Keep every worker a few files ahead (reading a file has a latency of its own),
+        // unless memory is nearly full.
+        for slot in slots.iter_mut().filter(|s| s.ready && !s.dead) {
+            while slot.busy.len() < AHEAD {
+                if let Some(j) = retry.pop_front() {
+                    match post(&slot.worker, j, &jobs[j]) {
+                        Ok(()) => slot.busy.push_back(j),
+                        Err(e) => {
+                            done.insert(j, Err(e));
+                        }
+                    }
+                    continue;
                 }
+                if next_job >= jobs.len() || guard_stop {
+                    break;
+                }
+                let mut over = false;
+                target.with_store(&mut |s| {
+                    over = memory_guard(s, p.files_done, p.files_total).is_some();
+                });
+                if over {
+                    // Files already with a worker are still merged; the message is made
+                    // when they are, so its numbers are what the page shows.
+                    guard_stop = true;
+                    break;
+                }
+                let job = &mut jobs[next_job];
+                target.with_store(&mut |s| job.file_no = s.add_file(&job.name));
+                match post(&slot.worker, next_job, job) {
+                    Ok(()) => slot.busy.push_back(next_job),
+                    Err(e) => {
+                        done.insert(next_job, Err(e));
+                    }
+                }
+                next_job += 1;
             }
-            next_job += 1;
         }
         // Merge finished files in order.
         while let Some(outcome) = done.remove(&next_merge) {
             let job = &mut jobs[next_merge];
+            let t0 = now_ms();
             let report = merge(target, job, outcome);
+            stats.merge += now_ms() - t0;
             target.file_done(report);
             if let Some(source) = job.source.take() {
                 keep(job.file_no, source);
@@ -313,9 +343,12 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
             .map(|j| j.read.min(j.size))
             .sum();
         p.bytes_done = bytes_merged + reading;
-        target.with_store(&mut |s| p.events = s.len());
-        target.progress(&p);
-        let idle = slots.iter().all(|s| s.busy.is_none());
+        if now_ms() - last_progress > PROGRESS_MS {
+            target.with_store(&mut |s| p.events = s.len());
+            target.progress(&p);
+            last_progress = now_ms();
+        }
+        let idle = slots.iter().all(|s| s.busy.is_empty()) && retry.is_empty();
         if next_merge >= jobs.len() || (guard_stop && idle && next_merge >= next_job) {
             break;
         }
@@ -345,6 +378,8 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
             });
         }
     }
+    stats.total = now_ms() - started;
+    STATS.with(|s| *s.borrow_mut() = stats);
     // Finished, stopped or cancelled: the workers' memory goes back to the browser.
     for slot in &mut slots {
         slot.stop();
@@ -411,6 +446,28 @@ fn merge(target: &impl LoadTarget, job: &Job, outcome: Outcome) -> FileReport {
 
 thread_local! {
     static LAST_POOL: Cell<u32> = const { Cell::new(0) };
+    static STATS: RefCell<Stats> = RefCell::new(Stats::default());
+}
+
+/// Where the last worker load spent its time (milliseconds), for the benchmark.
+#[derive(Debug, Default, Clone, serde::Serialize)]
+struct Stats {
+    workers: u32,
+    files: usize,
+    /// From the start to the first worker's "ready".
+    first_ready: f64,
+    /// Summed over workers: reading and parsing files, packing them.
+    worker_busy: f64,
+    /// On the page: copying, unpacking and merging parts.
+    merge: f64,
+    /// On the page: the whole loop, start to end.
+    total: f64,
+}
+
+/// The last worker load's timings as JSON (`window.wasmBindings.ingest_stats()`).
+#[wasm_bindgen]
+pub fn ingest_stats() -> String {
+    STATS.with(|s| serde_json::to_string(&*s.borrow()).unwrap_or_default())
 }
 
 /// How many workers the last load used (0: it ran on the page), for the browser tests
@@ -418,4 +475,17 @@ thread_local! {
 #[wasm_bindgen]
 pub fn ingest_workers_used() -> u32 {
     LAST_POOL.with(Cell::get)
+}
+
+/// Inflates gzip bytes and returns the inflated size (0 if they are not gzip): the
+/// benchmark's floor, "only inflating the same bytes in wasm" (`scripts/bench-browser.mjs`).
+#[wasm_bindgen]
+pub fn bench_inflate(bytes: &[u8]) -> f64 {
+    crate::core::ingest::inflate_all(bytes).map_or(0.0, |v| v.len() as f64)
+}
+
+/// Bytes of the page's wasm memory, for the benchmark's memory figure.
+#[wasm_bindgen]
+pub fn wasm_memory_bytes_now() -> f64 {
+    wasm_memory_bytes() as f64
 }
