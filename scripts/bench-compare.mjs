@@ -3,6 +3,7 @@
 // Trailglass's in full.
 //
 //   node scripts/bench-compare.mjs [EVENTS] [--no-chart] [--check]   (default 1000000 events)
+//   node scripts/bench-compare.mjs [EVENTS] --redraw    (only the chart, from the last run)
 //
 // --check exits with status 1 unless Trailglass ran and every engine that ran gave the same
 // three answers (tests/e2e/bench.test.mjs runs it that way at 3,000 events).
@@ -19,8 +20,8 @@
 //   2. Plain JavaScript: scripts/bench/page/index.html in the same Chromium (its own browser
 //      context), timed the same way: for each file in turn, DecompressionStream('gzip'),
 //      Response.text(), JSON.parse, and a loop over Records counting three Maps.
-//   3. DuckDB (Python package, native): scripts/bench/duckdb_answers.py, read_json over the
-//      files with the three fields declared, three GROUP BYs.
+//   3. DuckDB (Python package, native): scripts/bench/duckdb_answers.py, read_json_auto over
+//      the files (schema inferred, Records unnested), three GROUP BYs.
 //   4. jq (native): zcat FILES | jq -n -f scripts/bench/answers.jq (one reduce, three maps).
 //
 // Memory: for the pages, the peak resident set (VmHWM from /proc) of the page's renderer
@@ -45,7 +46,7 @@
 // chart of the wall times to docs/bench-compare.svg.
 import { execFileSync, spawn } from "node:child_process";
 import { existsSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync, statSync } from "node:fs";
-import { cpus, tmpdir } from "node:os";
+import { cpus, loadavg, tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { serve, launch, walk } from "../tests/e2e/support.mjs";
 
@@ -56,6 +57,14 @@ const check = args.includes("--check");
 const root = resolve(import.meta.dirname, "..");
 const dist = join(root, "dist");
 const jqTimeout = Number(process.env.JQ_TIMEOUT_S ?? 3600) * 1000;
+const rawPath = join(tmpdir(), `trailglass-bench-compare-${events}.json`);
+const chartPath = join(root, "docs/bench-compare.svg");
+if (args.includes("--redraw")) {
+  // Only redraw the chart from the last run's raw results.
+  writeFileSync(chartPath, chart(JSON.parse(readFileSync(rawPath, "utf8"))));
+  console.log(`chart: ${chartPath} (from ${rawPath})`);
+  process.exit(0);
+}
 
 // ---- Data --------------------------------------------------------------------------------
 
@@ -231,9 +240,9 @@ async function duckdb(listFile) {
   if (!python) throw new Error("no python with duckdb: python3 -m venv /tmp/bench-venv && /tmp/bench-venv/bin/pip install duckdb (or set DUCKDB_PYTHON)");
   const out = join(tmpdir(), `trailglass-bench-duckdb-${process.pid}.json`);
   const run = await timed(python, [join(root, "scripts/bench/duckdb_answers.py"), listFile, out], 3_600_000);
-  const { seconds, duckdb: version, threads, ...answers } = JSON.parse(readFileSync(out, "utf8"));
+  const { seconds, duckdb: version, threads, schema, ...answers } = JSON.parse(readFileSync(out, "utf8"));
   rmSync(out, { force: true });
-  return { ...run, answers, querySeconds: seconds, version: `DuckDB ${version} (Python), ${threads} threads` };
+  return { ...run, answers, querySeconds: seconds, version: `DuckDB ${version} (Python), ${threads} threads, schema ${schema}` };
 }
 
 async function jq(listFile) {
@@ -269,6 +278,8 @@ const listFile = join(tmpdir(), `trailglass-bench-files-${process.pid}.txt`);
 // Both native engines read exactly the files the pages are given (NUL-separated list).
 writeFileSync(listFile, files.join("\0"));
 const results = [];
+// The machine may be shared: say how busy it was, so a noisy run can be recognised.
+const loadBefore = loadavg()[0];
 const note = (r) => console.log(r.skipped ? `${r.engine}: skipped (${r.skipped})` : `${r.engine}: ${r.seconds.toFixed(2)} s`);
 
 const browser = await launch();
@@ -311,7 +322,8 @@ const mb = (bytes) => (bytes == null ? "—" : `${Math.round(bytes / 1048576).to
 const fmt = (n) => Math.round(n).toLocaleString("en");
 console.log(
   `\n${fmt(events)} generated events (seed 1), ${fmt(files.length)} files, ${(gzipBytes / 1e6).toFixed(1)} MB gzip; ` +
-    `${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, node ${process.version}\n`,
+    `${new Date().toISOString().slice(0, 10)}, ${cpus().length} cores, node ${process.version}; ` +
+    `load average ${loadBefore.toFixed(1)} at the start, ${loadavg()[0].toFixed(1)} at the end\n`,
 );
 console.log("| engine | runs as | wall time | events counted | events/s | time ÷ Trailglass's | peak RSS (page before the pick) | JS heap peak | longest main-thread task | same three answers as Trailglass |");
 console.log("|---|---|---|---|---|---|---|---|---|---|");
@@ -341,47 +353,45 @@ if (check && (!reference || disagree.length)) {
   process.exitCode = 1;
 }
 
-const raw = join(tmpdir(), `trailglass-bench-compare-${events}.json`);
-writeFileSync(raw, JSON.stringify({ events, files: files.length, gzipBytes, chromium, cores: cpus().length, results }, null, 1));
-console.log(`\nraw results: ${raw}`);
-
+const summary = { events, files: files.length, gzipBytes, chromium, cores: cpus().length, results };
+writeFileSync(rawPath, JSON.stringify(summary, null, 1));
+console.log(`\nraw results: ${rawPath}`);
 if (drawChart) {
-  const svg = chart(results.filter((r) => !r.skipped), `${fmt(events)} CloudTrail events, ${fmt(files.length)} .json.gz files (${(gzipBytes / 1e6).toFixed(0)} MB)`);
-  writeFileSync(join(root, "docs/bench-compare.svg"), svg);
-  console.log("chart: docs/bench-compare.svg");
+  writeFileSync(chartPath, chart(summary));
+  console.log(`chart: ${chartPath}`);
 }
 
-/** A horizontal bar chart of the wall times, as a standalone SVG (no libraries). */
-function chart(rows, subtitle) {
+/** A horizontal bar chart of the wall times from the raw results, as standalone SVG. */
+function chart({ events, files, gzipBytes, cores, results }) {
   const esc = (s) => String(s).replace(/&/g, "&amp;").replace(/</g, "&lt;").replace(/>/g, "&gt;").replace(/"/g, "&quot;");
-  const width = 720;
-  const left = 150;
-  const right = 150;
-  const top = 64;
-  const bar = 26;
-  const gap = 14;
+  const n = (x) => Math.round(x).toLocaleString("en");
+  const rows = results.filter((r) => !r.skipped);
+  const base = rows.find((r) => r.engine === "Trailglass");
+  const where = (r) => (r.heapPeak !== undefined ? "in Chromium" : "native");
+  const [width, left, right, top, bar, gap] = [760, 170, 210, 64, 30, 12];
   const height = top + rows.length * (bar + gap) + 30;
-  const max = Math.max(...rows.map((r) => r.seconds));
-  const scale = (width - left - right) / max;
+  const scale = (width - left - right) / Math.max(...rows.map((r) => r.seconds));
   const bars = rows
     .map((r, i) => {
       const y = top + i * (bar + gap);
       const w = Math.max(1, r.seconds * scale);
-      const fill = r.engine === "Trailglass" ? "#2f6fde" : "#8a94a6";
-      const ratio = reference && r !== reference ? ` · ${(r.seconds / reference.seconds).toFixed(2)}× Trailglass` : "";
+      const fill = r === base ? "#2f6fde" : "#8a94a6";
+      const ratio = base && r !== base ? ` (${(r.seconds / base.seconds).toFixed(2)}× Trailglass)` : "";
       return (
-        `<text x="${left - 10}" y="${y + bar / 2 + 5}" text-anchor="end">${esc(r.engine)}</text>` +
+        `<text x="${left - 10}" y="${y + 13}" text-anchor="end">${esc(r.engine)}</text>` +
+        `<text x="${left - 10}" y="${y + 27}" text-anchor="end" font-size="11" fill="#5a6375">${where(r)}</text>` +
         `<rect x="${left}" y="${y}" width="${w.toFixed(1)}" height="${bar}" rx="3" fill="${fill}"/>` +
         `<text x="${(left + w + 8).toFixed(1)}" y="${y + bar / 2 + 5}">${r.seconds.toFixed(1)} s${esc(ratio)}</text>`
       );
     })
     .join("\n  ");
+  const subtitle = `${n(events)} generated CloudTrail events, ${n(files)} .json.gz files (${(gzipBytes / 1e6).toFixed(0)} MB); events per service, per actor ARN, per hour; ${cores} cores`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="${width}" height="${height}" viewBox="0 0 ${width} ${height}" font-family="system-ui, sans-serif" font-size="14" fill="#1d2330">
   <rect width="${width}" height="${height}" fill="#ffffff"/>
-  <text x="16" y="26" font-size="16" font-weight="600">Same three questions, wall time (lower is better)</text>
-  <text x="16" y="46" font-size="12" fill="#5a6375">${esc(subtitle)}; events per service, per actor ARN, per hour; ${cpus().length} cores</text>
+  <text x="16" y="26" font-size="16" font-weight="600">Same three questions, same files: wall time (lower is better)</text>
+  <text x="16" y="46" font-size="12" fill="#5a6375">${esc(subtitle)}</text>
   ${bars}
-  <text x="16" y="${height - 10}" font-size="11" fill="#5a6375">node scripts/bench-compare.mjs ${events} · browsers: pick → answers ready; native: whole process</text>
+  <text x="16" y="${height - 10}" font-size="11" fill="#5a6375">node scripts/bench-compare.mjs ${events} · in Chromium: pick → ready + 2 frames; native: the whole process</text>
 </svg>
 `;
 }
