@@ -4,7 +4,8 @@
 use crate::core::filter::Client;
 use crate::core::record::{flags, service_name};
 use crate::core::store::{ActorId, Store, StrId, NONE, NO_TIME};
-use std::collections::HashMap;
+use crate::core::time::format_time;
+use std::collections::{BTreeMap, HashMap};
 
 /// The numbers on the overview tiles.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
@@ -473,6 +474,80 @@ pub fn virtual_window(
     }
 }
 
+/// The key under which [`tallies`] counts an event whose value is missing or empty.
+pub const NO_VALUE: &str = "(none)";
+
+/// Events per service, per actor ARN and per UTC hour, over every loaded event: the three
+/// questions `scripts/bench-compare.mjs` asks of Trailglass and of other engines, so their
+/// answers can be compared in full.
+#[derive(Debug, Clone, PartialEq, Eq, Default, serde::Serialize)]
+pub struct Tallies {
+    /// Events per `eventSource`.
+    pub service: BTreeMap<String, u64>,
+    /// Events per `userIdentity.arn` (as the store keeps it: the ARN of the event's actor).
+    pub arn: BTreeMap<String, u64>,
+    /// Events per hour, keyed `YYYY-MM-DDTHH` (UTC).
+    pub hour: BTreeMap<String, u64>,
+}
+
+impl Tallies {
+    /// The tallies as one JSON object `{"service":{..},"arn":{..},"hour":{..}}`.
+    pub fn to_json(&self) -> String {
+        // Maps of strings to integers always serialise; the fallback is never taken.
+        serde_json::to_string(self).unwrap_or_default()
+    }
+}
+
+/// Counts every loaded event by service, actor ARN and UTC hour; a missing or empty value
+/// (no `eventSource`, no ARN, an unreadable `eventTime`) counts under [`NO_VALUE`].
+///
+/// The store keeps one ARN per actor, not per event, so two ARNs that resolve to the same
+/// actor (role sessions sharing a `sourceIdentity`) count under the first one seen.
+pub fn tallies(store: &Store) -> Tallies {
+    let name = |s: &str| {
+        if s.is_empty() {
+            NO_VALUE.to_owned()
+        } else {
+            s.to_owned()
+        }
+    };
+    let mut out = Tallies::default();
+    // Count densely by id, then name the ids that occur (as `by_column` does).
+    let mut per_source = vec![0u64; store.strings.len()];
+    let mut per_actor = vec![0u64; store.actors.len()];
+    let mut per_hour: HashMap<i64, u64> = HashMap::new();
+    for i in 0..store.len() {
+        per_source[store.event_source[i] as usize] += 1;
+        per_actor[store.actor[i] as usize] += 1;
+        let t = store.time[i];
+        let hour = if t == NO_TIME {
+            NO_TIME
+        } else {
+            t.div_euclid(3600)
+        };
+        *per_hour.entry(hour).or_default() += 1;
+    }
+    for (id, &n) in per_source.iter().enumerate().filter(|(_, &n)| n > 0) {
+        *out.service
+            .entry(name(store.strings.get(id as StrId)))
+            .or_default() += n;
+    }
+    for (actor, &n) in per_actor.iter().enumerate().filter(|(_, &n)| n > 0) {
+        *out.arn.entry(name(&store.actors[actor].arn)).or_default() += n;
+    }
+    for (hour, n) in per_hour {
+        let key = if hour == NO_TIME {
+            NO_VALUE.to_owned()
+        } else {
+            // `2014-03-06T21:00:00Z` -> `2014-03-06T21`.
+            let full = format_time(hour * 3600);
+            full.get(..13).unwrap_or(&full).to_owned()
+        };
+        *out.hour.entry(key).or_default() += n;
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -603,5 +678,55 @@ mod tests {
         assert_eq!((w.first, w.end), (0, 0));
         let w = virtual_window(1e9, 480.0, 30.0, 3, 8, MAX_SCROLL_SPACE);
         assert_eq!((w.first, w.end), (0, 3));
+    }
+
+    #[test]
+    fn tallies_count_service_arn_and_utc_hour() {
+        // An offset time that is another hour in UTC, a bad time, no identity, an AWS
+        // service (no ARN), no eventSource, and a duplicate (same eventID) counted once.
+        let s = store(
+            r#"[
+          {"eventID":"a","eventTime":"2024-01-01T00:10:00Z","eventSource":"ec2.amazonaws.com","userIdentity":{"type":"IAMUser","accountId":"1","userName":"alice","arn":"arn:aws:iam::1:user/alice"}},
+          {"eventID":"b","eventTime":"2024-01-01T02:59:59+02:00","eventSource":"ec2.amazonaws.com","userIdentity":{"type":"IAMUser","accountId":"1","userName":"alice","arn":"arn:aws:iam::1:user/alice"}},
+          {"eventID":"c","eventTime":"2024-01-01T01:00:00Z","eventSource":"s3.amazonaws.com","userIdentity":{"type":"AWSService","invokedBy":"s3.amazonaws.com"}},
+          {"eventID":"d","eventTime":"bad","eventSource":"s3.amazonaws.com"},
+          {"eventID":"e","eventTime":"2024-01-01T01:30:00Z","eventName":"X","userIdentity":{"type":"Root","accountId":"1","arn":"arn:aws:iam::1:root"}},
+          {"eventID":"a","eventTime":"2024-01-01T00:10:00Z","eventSource":"ec2.amazonaws.com","userIdentity":{"type":"IAMUser","accountId":"1","userName":"alice","arn":"arn:aws:iam::1:user/alice"}}
+        ]"#,
+        );
+        let t = tallies(&s);
+        let map = |pairs: &[(&str, u64)]| -> BTreeMap<String, u64> {
+            pairs.iter().map(|&(k, n)| (k.to_owned(), n)).collect()
+        };
+        assert_eq!(
+            t.service,
+            map(&[
+                ("(none)", 1),
+                ("ec2.amazonaws.com", 2),
+                ("s3.amazonaws.com", 2)
+            ])
+        );
+        assert_eq!(
+            t.arn,
+            map(&[
+                ("(none)", 2),
+                ("arn:aws:iam::1:root", 1),
+                ("arn:aws:iam::1:user/alice", 2)
+            ])
+        );
+        assert_eq!(
+            t.hour,
+            map(&[("(none)", 1), ("2024-01-01T00", 2), ("2024-01-01T01", 2)])
+        );
+        let json: serde_json::Value = serde_json::from_str(&t.to_json()).unwrap();
+        assert_eq!(json["service"]["ec2.amazonaws.com"], 2);
+        assert_eq!(json["hour"]["2024-01-01T00"], 2);
+        assert_eq!(json["arn"]["(none)"], 2);
+    }
+
+    #[test]
+    fn tallies_of_an_empty_store_are_empty() {
+        let t = tallies(&Store::new());
+        assert_eq!(t.to_json(), r#"{"service":{},"arn":{},"hour":{}}"#);
     }
 }

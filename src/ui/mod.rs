@@ -114,6 +114,9 @@ pub fn load_demo(state: AppState) {
 pub fn App() -> impl IntoView {
     let state = AppState::new();
     provide_context(state);
+    crate::web::register_store_reader(move |f| {
+        state.store.try_with_value(|s| f(s));
+    });
     state.watch_deep_filters();
     state.watch_findings();
     chain::watch_chains(state);

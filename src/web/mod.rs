@@ -8,6 +8,8 @@ pub mod pool;
 pub mod remote;
 pub mod worker;
 
+use crate::core::store::Store;
+use std::cell::RefCell;
 use wasm_bindgen::prelude::*;
 use wasm_bindgen_futures::JsFuture;
 
@@ -186,4 +188,31 @@ pub fn trigger_panic_for_test() {
     {
         panic!("deliberate panic for the crash-screen test");
     }
+}
+
+/// Runs a function on the app's store; the UI registers one at start.
+type StoreReader = Box<dyn Fn(&mut dyn FnMut(&Store))>;
+
+thread_local! {
+    /// How [`bench_answers`] reaches the store the UI owns.
+    static STORE_READER: RefCell<Option<StoreReader>> = const { RefCell::new(None) };
+}
+
+/// Lets [`bench_answers`] read the app's store (called once by the UI when it starts).
+pub fn register_store_reader(read: impl Fn(&mut dyn FnMut(&Store)) + 'static) {
+    STORE_READER.with(|r| *r.borrow_mut() = Some(Box::new(read)));
+}
+
+/// Events per service, actor ARN and UTC hour of everything loaded, as JSON, so the
+/// side-by-side benchmark and its browser test can compare Trailglass's answers with
+/// other engines' (`window.wasmBindings.bench_answers()`); nothing in the UI calls it.
+#[wasm_bindgen]
+pub fn bench_answers() -> String {
+    let mut json = crate::core::query::tallies(&Store::new()).to_json();
+    STORE_READER.with(|r| {
+        if let Some(read) = r.borrow().as_ref() {
+            read(&mut |store| json = crate::core::query::tallies(store).to_json());
+        }
+    });
+    json
 }
