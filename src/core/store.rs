@@ -21,6 +21,73 @@ pub type StrId = u32;
 /// The id of the empty string.
 pub const NONE: StrId = 0;
 
+/// Hashes a key that is already a 64-bit hash (a de-duplication key) by one multiply, so
+/// the table's own bits (low for the bucket, high for the tag) are well spread.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct KeyHasher(u64);
+
+impl std::hash::Hasher for KeyHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
+        }
+    }
+    fn write_u64(&mut self, k: u64) {
+        self.0 = k.wrapping_mul(0x9E37_79B9_7F4A_7C15);
+    }
+}
+
+/// De-duplication keys (already hashes) → rows, in 64 shards by the key's top bits: a
+/// table that grows rehashes every key it holds, and one rehash of a million keys held the
+/// page for 40 ms or more; a shard holds a 64th of them.
+#[derive(Debug, Default)]
+pub struct Seen {
+    shards: Vec<HashMap<u64, u32, std::hash::BuildHasherDefault<KeyHasher>>>,
+}
+
+impl Seen {
+    const SHARDS: usize = 64;
+
+    fn shard(
+        &mut self,
+        key: u64,
+    ) -> &mut HashMap<u64, u32, std::hash::BuildHasherDefault<KeyHasher>> {
+        if self.shards.is_empty() {
+            self.shards.resize_with(Self::SHARDS, Default::default);
+        }
+        &mut self.shards[(key >> 58) as usize % Self::SHARDS]
+    }
+
+    /// Records `key` for `row` unless it is already there; true if it was new.
+    pub fn insert_new(&mut self, key: u64, row: u32) -> bool {
+        match self.shard(key).entry(key) {
+            Entry::Occupied(_) => false,
+            Entry::Vacant(slot) => {
+                slot.insert(row);
+                true
+            }
+        }
+    }
+
+    /// The row recorded for `key`.
+    pub fn get(&self, key: u64) -> Option<u32> {
+        self.shards
+            .get((key >> 58) as usize % Self::SHARDS)
+            .and_then(|m| m.get(&key))
+            .copied()
+    }
+
+    /// Every (key, row).
+    pub fn iter(&self) -> impl Iterator<Item = (u64, u32)> + '_ {
+        self.shards
+            .iter()
+            .flat_map(|m| m.iter().map(|(&k, &r)| (k, r)))
+    }
+}
+
 /// One copy of each distinct string.
 #[derive(Debug)]
 pub struct Interner {
@@ -111,7 +178,7 @@ pub struct Store {
     /// Raw-identity hash → actor, so an identity is resolved once, not once per event.
     actor_by_hash: HashMap<u64, ActorId>,
     /// De-duplication key → row, which also finds an event by its `eventID`.
-    seen: HashMap<u64, u32>,
+    seen: Seen,
     /// Unix seconds; `i64::MIN` when the time is unknown.
     pub time: Vec<i64>,
     pub actor: Vec<ActorId>,
@@ -200,9 +267,7 @@ impl Store {
 
     /// The row of the event with this `eventID`, if loaded.
     pub fn row_of_event_id(&self, event_id: &str) -> Option<u32> {
-        self.seen
-            .get(&crate::core::ingest::event_id_key(event_id))
-            .copied()
+        self.seen.get(crate::core::ingest::event_id_key(event_id))
     }
 
     /// The `eventID` of row `i` ("" when the record had none).
@@ -306,11 +371,8 @@ impl Store {
 impl EventSink for Store {
     fn push(&mut self, e: &Event<'_>, dedup_key: u64, origin: Origin) -> bool {
         let row = u32::try_from(self.time.len()).unwrap_or(u32::MAX);
-        match self.seen.entry(dedup_key) {
-            Entry::Occupied(_) => return false,
-            Entry::Vacant(slot) => {
-                slot.insert(row);
-            }
+        if !self.seen.insert_new(dedup_key, row) {
+            return false;
         }
         let actor = self.actor_id(e);
         let s = &mut self.strings;
@@ -358,6 +420,27 @@ impl EventSink for Store {
 mod tests {
     use super::*;
     use crate::core::ingest::ingest_bytes;
+
+    #[test]
+    fn seen_keeps_the_first_row_per_key_across_shards() {
+        let mut s = Seen::default();
+        assert_eq!(s.get(7), None);
+        // Keys spread over every shard (top bits) and within one shard (low bits).
+        let keys: Vec<u64> = (0..1000u64)
+            .map(|i| (i << 58) ^ i.wrapping_mul(0x9E37_79B9_7F4A_7C15))
+            .collect();
+        for (row, &k) in keys.iter().enumerate() {
+            assert!(s.insert_new(k, row as u32));
+        }
+        for (row, &k) in keys.iter().enumerate() {
+            assert!(!s.insert_new(k, 99_999), "duplicate key accepted");
+            assert_eq!(s.get(k), Some(row as u32));
+        }
+        let mut all: Vec<(u64, u32)> = s.iter().collect();
+        all.sort_unstable_by_key(|&(_, r)| r);
+        assert_eq!(all.len(), keys.len());
+        assert!(all.iter().zip(&keys).all(|(&(k, _), &want)| k == want));
+    }
 
     #[test]
     fn interns_each_string_once() {

@@ -12,7 +12,6 @@ use super::{ActorId, Store, StrId, NONE, ODD_ID};
 use crate::core::actor::Identity;
 use crate::core::filter::Client;
 use crate::core::ingest::{FileReport, Origin};
-use std::collections::hash_map::Entry;
 
 const MAGIC: &[u8; 4] = b"TGP1";
 
@@ -185,7 +184,7 @@ impl Store {
     pub fn pack(&self, report: &FileReport) -> Vec<u8> {
         let n = self.len();
         let mut keys = vec![0u64; n];
-        for (&key, &row) in &self.seen {
+        for (key, row) in self.seen.iter() {
             if let Some(k) = keys.get_mut(row as usize) {
                 *k = key;
             }
@@ -277,11 +276,8 @@ impl Store {
         let mut added = 0;
         for r in 0..part.len() {
             let row = u32::try_from(self.time.len()).unwrap_or(u32::MAX);
-            match self.seen.entry(part.keys[r]) {
-                Entry::Occupied(_) => continue,
-                Entry::Vacant(slot) => {
-                    slot.insert(row);
-                }
+            if !self.seen.insert_new(part.keys[r], row) {
+                continue;
             }
             added += 1;
             self.time.push(part.time[r]);
