@@ -503,78 +503,112 @@ const GLOBAL_SOURCES: &[&str] = &[
     "s3.amazonaws.com",
 ];
 
-/// Whether the row's actor is an AWS service or the call came from one.
-fn by_service(store: &Store, row: usize) -> bool {
-    store.client[row] == Client::AwsService
-        || store
-            .actors
-            .get(store.actor[row] as usize)
-            .is_some_and(|a| {
-                a.kind_name == IdentityType::AwsService.as_str() || !a.invoked_by.is_empty()
-            })
-}
-
-/// Regions used so rarely that any use of them stands out (see [`Settings`]).
-fn rare_regions(store: &Store, settings: &Settings) -> HashSet<u32> {
-    let global: HashSet<u32> = GLOBAL_SOURCES
-        .iter()
-        .filter_map(|s| store.strings.lookup(s))
-        .collect();
-    let mut counts: HashMap<u32, usize> = HashMap::new();
-    let mut total = 0usize;
-    for row in 0..store.len() {
-        let region = store.region[row];
-        if region == NONE || global.contains(&store.event_source[row]) || by_service(store, row) {
-            continue;
+/// Marks the given string ids in a table indexed by id (ids outside it are ignored).
+fn mark(len: usize, ids: impl IntoIterator<Item = u32>) -> Vec<bool> {
+    let mut out = vec![false; len];
+    for id in ids {
+        if let Some(slot) = out.get_mut(id as usize) {
+            *slot = true;
         }
-        *counts.entry(region).or_default() += 1;
-        total += 1;
     }
-    if total < settings.rare_region_min_total || counts.len() < 2 {
-        return HashSet::new();
-    }
-    counts
-        .into_iter()
-        .filter(|&(_, n)| n <= settings.rare_region_max_events)
-        .map(|(r, _)| r)
-        .collect()
+    out
 }
 
-/// Whether a row counts for the rare-region rule.
-fn in_rare_region(store: &Store, rare: &HashSet<u32>, global: &HashSet<u32>, row: usize) -> bool {
-    rare.contains(&store.region[row])
-        && !global.contains(&store.event_source[row])
-        && !by_service(store, row)
+/// Whether `table` marks `id`.
+fn marked(table: &[bool], id: u32) -> bool {
+    table.get(id as usize).copied().unwrap_or(false)
+}
+
+/// The "activity in a region not otherwise used" rule over the columns, with its lookups
+/// as tables indexed by string or actor id (a pass over a million rows must not hash).
+#[derive(Debug, Default)]
+struct RegionRule {
+    /// Regions used so rarely that any use of them stands out (see [`Settings`]).
+    rare: Vec<bool>,
+    /// Global services, whose calls are logged in us-east-1 whatever region is used.
+    global: Vec<bool>,
+    /// Actors that are AWS services or act for one.
+    service_actor: Vec<bool>,
+}
+
+impl RegionRule {
+    fn new(store: &Store, settings: &Settings) -> RegionRule {
+        let n = store.strings.len();
+        let mut rule = RegionRule {
+            rare: Vec::new(),
+            global: mark(
+                n,
+                GLOBAL_SOURCES
+                    .iter()
+                    .filter_map(|s| store.strings.lookup(s)),
+            ),
+            service_actor: store
+                .actors
+                .iter()
+                .map(|a| {
+                    a.kind_name == IdentityType::AwsService.as_str() || !a.invoked_by.is_empty()
+                })
+                .collect(),
+        };
+        let mut counts = vec![0usize; n];
+        let mut total = 0usize;
+        for row in 0..store.len() {
+            let region = store.region[row];
+            if region == NONE || !rule.counts(store, row) {
+                continue;
+            }
+            if let Some(c) = counts.get_mut(region as usize) {
+                *c += 1;
+                total += 1;
+            }
+        }
+        let used = counts.iter().filter(|&&c| c > 0).count();
+        if total >= settings.rare_region_min_total && used >= 2 {
+            rule.rare = counts
+                .iter()
+                .map(|&c| c > 0 && c <= settings.rare_region_max_events)
+                .collect();
+        }
+        rule
+    }
+
+    /// Whether the row counts at all: not a global service, not done by or for AWS.
+    fn counts(&self, store: &Store, row: usize) -> bool {
+        !marked(&self.global, store.event_source[row])
+            && store.client[row] != Client::AwsService
+            && !marked(&self.service_actor, store.actor[row])
+    }
+
+    /// Whether the row is in a rare region.
+    fn fires(&self, store: &Store, row: usize) -> bool {
+        marked(&self.rare, store.region[row]) && self.counts(store, row)
+    }
 }
 
 /// Phase 1: the rows that could fire some rule, judged from the columns alone (load order).
 pub fn candidates(store: &Store, settings: &Settings) -> Vec<u32> {
-    let names: HashSet<u32> = RULES
-        .iter()
-        .flat_map(|r| r.events.iter())
-        .filter_map(|n| store.strings.lookup(n))
-        .collect();
-    let denied: HashSet<u32> = DENIED
-        .iter()
-        .filter_map(|n| store.strings.lookup(n))
-        .collect();
+    let n = store.strings.len();
+    let names = mark(
+        n,
+        RULES
+            .iter()
+            .flat_map(|r| r.events.iter())
+            .filter_map(|name| store.strings.lookup(name)),
+    );
+    let denied = mark(n, DENIED.iter().filter_map(|e| store.strings.lookup(e)));
     let root: Vec<bool> = store
         .actors
         .iter()
         .map(|a| a.kind_name == IdentityType::Root.as_str())
         .collect();
-    let rare = rare_regions(store, settings);
-    let global: HashSet<u32> = GLOBAL_SOURCES
-        .iter()
-        .filter_map(|s| store.strings.lookup(s))
-        .collect();
+    let region = RegionRule::new(store, settings);
     (0..store.len())
         .filter(|&i| {
-            names.contains(&store.event_name[i])
-                || root.get(store.actor[i] as usize).copied().unwrap_or(false)
-                || denied.contains(&store.error_code[i])
+            marked(&names, store.event_name[i])
+                || marked(&root, store.actor[i])
+                || marked(&denied, store.error_code[i])
                 || (store.client[i] == Client::Console && store.flags[i] & flags::READ_ONLY == 0)
-                || in_rare_region(store, &rare, &global, i)
+                || region.fires(store, i)
         })
         .map(|i| i as u32)
         .collect()
@@ -976,8 +1010,7 @@ pub struct Detector {
     denied_by_actor: HashMap<u32, Vec<(i64, u32)>>,
     created: Vec<(String, i64, u32)>,
     deleted: Vec<(String, i64, u32)>,
-    rare: HashSet<u32>,
-    global: HashSet<u32>,
+    region: RegionRule,
 }
 
 impl Detector {
@@ -985,11 +1018,7 @@ impl Detector {
     pub fn new(store: &Store, settings: &Settings) -> Detector {
         Detector {
             settings: *settings,
-            rare: rare_regions(store, settings),
-            global: GLOBAL_SOURCES
-                .iter()
-                .filter_map(|s| store.strings.lookup(s))
-                .collect(),
+            region: RegionRule::new(store, settings),
             ..Detector::default()
         }
     }
@@ -1010,7 +1039,7 @@ impl Detector {
                 self.hits.entry(r.id).or_default().push(row);
             }
         }
-        if in_rare_region(store, &self.rare, &self.global, i) {
+        if self.region.fires(store, i) {
             self.hits.entry("unusual-region").or_default().push(row);
         }
         let name = text(rec, &["eventName"]);
