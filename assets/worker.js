@@ -42,14 +42,17 @@ function handle(msg, read) {
   const { id, fileNo, name, file } = msg;
   const started = performance.now();
   let ingest;
+  let size = 0;
   try {
     ingest = new wasm.WorkerIngest(fileNo, name);
     const whole = read ? read.bytes : msg.bytes;
     if (read && read.error) {
       ingest.unreadable(read.error);
     } else if (whole) {
+      size = whole.byteLength;
       ingest.push(new Uint8Array(whole));
     } else {
+      size = file.size;
       const reader = new FileReaderSync();
       let last = 0;
       for (let done = 0; done < file.size && !ingest.stopped(); ) {
@@ -66,13 +69,13 @@ function handle(msg, read) {
         const now = performance.now();
         if (now - last > 50) {
           last = now;
-          self.postMessage({ type: "progress", id, bytes: done });
+          self.postMessage({ type: "progress", id, bytes: done, size });
         }
       }
     }
     const packed = ingest.finish();
     ingest = null;
-    self.postMessage({ type: "done", id, part: packed.buffer, ms: performance.now() - started }, [packed.buffer]);
+    self.postMessage({ type: "done", id, size, part: packed.buffer, ms: performance.now() - started }, [packed.buffer]);
   } catch (err) {
     // A panic in the wasm (it aborts) or an exhausted memory: the page reports this file
     // and replaces this worker, whose wasm instance cannot be trusted any more.

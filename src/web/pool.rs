@@ -168,7 +168,8 @@ struct Job {
     source: Option<Source>,
     file_no: u32,
     name: String,
-    size: u64,
+    /// Known once its worker has read it (or at once for bytes in memory).
+    size: Option<u64>,
     /// Bytes read so far, as the worker last said.
     read: u64,
 }
@@ -199,14 +200,21 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
     };
     let mut p = Progress {
         files_total: sources.len(),
-        bytes_total: sources.iter().map(Source::size).sum(),
         ..Progress::default()
     };
     target.progress(&p);
+    // Sizes are learned as files are read (see `SizeEstimate`); bytes in memory now.
+    let mut estimate = super::load::SizeEstimate::new(sources.len());
     let mut jobs: Vec<Job> = sources
         .into_iter()
         .map(|s| Job {
-            size: s.size(),
+            size: match &s {
+                Source::Memory { bytes, .. } => {
+                    estimate.learn(bytes.len() as u64);
+                    Some(bytes.len() as u64)
+                }
+                Source::File { .. } => None,
+            },
             name: s.path().to_owned(),
             source: Some(s),
             file_no: 0,
@@ -246,11 +254,23 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
                 "progress" => {
                     if let Some(job) = slot.busy.front().and_then(|&j| jobs.get_mut(j)) {
                         job.read = field(&data, "bytes").as_f64().unwrap_or(0.0) as u64;
+                        if let (None, Some(size)) = (job.size, field(&data, "size").as_f64()) {
+                            job.size = Some(size as u64);
+                            estimate.learn(size as u64);
+                        }
                     }
                 }
                 "done" => {
                     stats.worker_busy += field(&data, "ms").as_f64().unwrap_or(0.0);
                     if let Some(j) = slot.busy.pop_front() {
+                        if let (Some(job), Some(size)) =
+                            (jobs.get_mut(j), field(&data, "size").as_f64())
+                        {
+                            if job.size.is_none() {
+                                job.size = Some(size as u64);
+                                estimate.learn(size as u64);
+                            }
+                        }
                         let part = Uint8Array::new(&field(&data, "part")).to_vec();
                         done.insert(j, Ok(part));
                     }
@@ -331,7 +351,7 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
             if let Some(source) = job.source.take() {
                 keep(job.file_no, source);
             }
-            bytes_merged += job.size;
+            bytes_merged += job.size.unwrap_or(job.read);
             p.files_done += 1;
             next_merge += 1;
             if now_ms() - slice_start > BUDGET_MS {
@@ -340,9 +360,10 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
         }
         let reading: u64 = jobs[next_merge..next_job]
             .iter()
-            .map(|j| j.read.min(j.size))
+            .map(|j| j.size.map_or(j.read, |size| j.read.min(size)))
             .sum();
         p.bytes_done = bytes_merged + reading;
+        p.bytes_total = estimate.total().max(p.bytes_done);
         if now_ms() - last_progress > PROGRESS_MS {
             target.with_store(&mut |s| p.events = s.len());
             target.progress(&p);
@@ -421,7 +442,7 @@ fn merge(target: &impl LoadTarget, job: &Job, outcome: Outcome) -> FileReport {
     let failed = |detail: String| FileReport {
         file: job.file_no,
         name: job.name.clone(),
-        bytes: job.size,
+        bytes: job.size.unwrap_or(0),
         problems: vec![Problem {
             file: job.name.clone(),
             kind: ProblemKind::Unreadable { detail },
