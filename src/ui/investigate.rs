@@ -157,19 +157,27 @@ pub fn FilterBar() -> impl IntoView {
     let state = expect_context::<AppState>();
     let newest = Memo::new(move |_| {
         state.version.track();
-        state
-            .store
-            .with_value(|s| s.time.iter().copied().filter(|&t| t != NO_TIME).max())
+        state.store.with_value(|s| {
+            crate::web::timed("newest", || {
+                s.time.iter().copied().filter(|&t| t != NO_TIME).max()
+            })
+        })
     });
     let errors = move || state.route.with(|r| r.errors.clone());
     // Events shown (after the filters) whose log file fails its digest.
     let tampered_shown = Memo::new(move |_| {
         state.mismatched_files.with(|m| {
+            if m.is_empty() {
+                // No tampered file (the usual case): no pass over the selection.
+                return 0;
+            }
             state.selection.with(|sel| {
                 state.store.with_value(|s| {
-                    sel.iter()
-                        .filter(|&&r| m.contains(&s.origin[r as usize].file))
-                        .count()
+                    crate::web::timed("tampered shown", || {
+                        sel.iter()
+                            .filter(|&&r| m.contains(&s.origin[r as usize].file))
+                            .count()
+                    })
                 })
             })
         })
@@ -407,20 +415,22 @@ pub fn EventTable() -> impl IntoView {
     let sorted_all = Memo::new(move |_| {
         let (key, _) = sort.get();
         state.version.track();
-        state
-            .store
-            .with_value(|s| query::sorted(s, &s.all_rows(), key, false))
+        state.store.with_value(|s| {
+            crate::web::timed("table sort", || query::sorted(s, &s.all_rows(), key, false))
+        })
     });
     let order = Memo::new(move |_| {
         let desc = sort.get().1;
         let len = state.store.with_value(|s| s.len());
         let mut rows = sorted_all.with(|all| {
             state.selection.with(|sel| {
-                if sel.len() == len {
-                    all.clone()
-                } else {
-                    query::restrict(all, sel, len)
-                }
+                crate::web::timed("table order", || {
+                    if sel.len() == len {
+                        all.clone()
+                    } else {
+                        query::restrict(all, sel, len)
+                    }
+                })
             })
         });
         if desc {

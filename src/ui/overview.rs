@@ -73,17 +73,50 @@ impl Pick {
     }
 }
 
-/// A memo over the store and the current selection.
-fn derive<T: PartialEq + Send + Sync + 'static>(
+/// A memo over the store and the current selection. Its value for the whole store (no
+/// filter) is kept per store version, so removing the last filter costs no recount.
+fn derive<T: PartialEq + Clone + Send + Sync + 'static>(
     state: AppState,
+    label: &'static str,
     f: impl Fn(&Store, &[u32]) -> T + Send + Sync + 'static,
 ) -> Memo<T> {
+    let unfiltered = StoredValue::new(None::<(u64, T)>);
     Memo::new(move |_| {
-        state.version.track();
-        state
-            .selection
-            .with(|rows| state.store.with_value(|s| f(s, rows)))
+        let version = state.version.get();
+        state.selection.with(|rows| {
+            state.store.with_value(|s| {
+                let whole = rows.len() == s.len();
+                if whole {
+                    let kept = unfiltered.with_value(|u| {
+                        u.as_ref()
+                            .filter(|(v, _)| *v == version)
+                            .map(|(_, t)| t.clone())
+                    });
+                    if let Some(t) = kept {
+                        return t;
+                    }
+                }
+                let t = crate::web::timed(label, || f(s, rows));
+                if whole {
+                    unfiltered.set_value(Some((version, t.clone())));
+                }
+                t
+            })
+        })
     })
+}
+
+/// Shows its children one task after it is mounted, so a view that appears with a large
+/// load (every chart at once) is drawn in two steps, each well under 50 ms, rather than
+/// one long task that freezes the page.
+#[component]
+fn Later(children: ChildrenFn) -> impl IntoView {
+    let shown = RwSignal::new(false);
+    leptos::task::spawn_local(async move {
+        crate::web::yield_now().await;
+        shown.try_set(true);
+    });
+    view! { <Show when=move || shown.get()>{children()}</Show> }
 }
 
 /// Tiles, charts and tables for the filtered events.
@@ -91,14 +124,14 @@ fn derive<T: PartialEq + Send + Sync + 'static>(
 pub fn Overview() -> impl IntoView {
     let state = expect_context::<AppState>();
     // ---- Derived data: recomputed when the store or the selection changes. ----
-    let overview = derive(state, query::overview);
-    let actors = derive(state, query::by_actor);
-    let services = derive(state, query::by_service);
-    let timeline = derive(state, |s, r| query::timeline(s, r, MAX_BINS));
-    let regions = derive(state, |s, r| {
+    let overview = derive(state, "overview", query::overview);
+    let actors = derive(state, "by actor", query::by_actor);
+    let services = derive(state, "by service", query::by_service);
+    let timeline = derive(state, "timeline", |s, r| query::timeline(s, r, MAX_BINS));
+    let regions = derive(state, "by region", |s, r| {
         query::by_column(s, r, &s.region, str::to_owned)
     });
-    let errors = derive(state, |s, r| {
+    let errors = derive(state, "by error", |s, r| {
         query::by_column(s, r, &s.error_code, |e| {
             if e.is_empty() {
                 "(no error)".to_owned()
@@ -107,11 +140,11 @@ pub fn Overview() -> impl IntoView {
             }
         })
     });
-    let clients = derive(state, query::by_client);
-    let ips = derive(state, |s, r| {
+    let clients = derive(state, "by client", query::by_client);
+    let ips = derive(state, "by ip", |s, r| {
         query::by_column(s, r, &s.source_ip, str::to_owned)
     });
-    let names = derive(state, |s, r| {
+    let names = derive(state, "by event name", |s, r| {
         query::by_column(s, r, &s.event_name, str::to_owned)
     });
     let has_data = move || overview.with(|o| o.events > 0) || state.phase.get() == Phase::Ready;
@@ -119,10 +152,12 @@ pub fn Overview() -> impl IntoView {
     // ---- Charts: drawn to SVG by plotters; text in them is escaped by the backend. ----
     let timeline_svg = Memo::new(move |_| {
         timeline.with(|t| {
-            chart::to_svg(TIMELINE_SIZE.0, TIMELINE_SIZE.1, |a| {
-                chart::timeline_chart(a, t)
+            crate::web::timed("timeline chart", || {
+                chart::to_svg(TIMELINE_SIZE.0, TIMELINE_SIZE.1, |a| {
+                    chart::timeline_chart(a, t)
+                })
+                .unwrap_or_default()
             })
-            .unwrap_or_default()
         })
     });
     // ---- Brush: drag across the timeline to select a time range (a click takes one bin). ----
@@ -195,6 +230,7 @@ pub fn Overview() -> impl IntoView {
                 <BarCard title="Events per actor" testid="chart-actors" table="table-actors" first="Actor" rows=actors top=TOP_N pick=Pick::Actor color=chart::BAR/>
                 <BarCard title="Events per service" testid="chart-services" table="table-services" first="Service" rows=services top=TOP_N pick=Pick::Service color=chart::READ/>
             </div>
+            <Later>
             <Heatmap actors=actors services=services/>
             <section class="tg-card" data-testid="chart-timeline">
                 <h2>
@@ -221,6 +257,7 @@ pub fn Overview() -> impl IntoView {
                 <BarCard title="Top source IPs" testid="chart-ips" table="table-ips" first="Source IP" rows=ips top=TOP_SMALL pick=Pick::Ip color=chart::BAR/>
                 <BarCard title="Event names" testid="chart-event-names" table="table-event-names" first="Event name" rows=names top=TOP_SMALL pick=Pick::EventName color=chart::READ/>
             </div>
+            </Later>
         </Show>
     }
 }
@@ -288,7 +325,9 @@ fn BarCard(
     } else {
         SMALL_BAR_WIDTH
     };
-    let svg = Memo::new(move |_| bars.with(|b| bar_svg(b, width, color)));
+    let svg = Memo::new(move |_| {
+        bars.with(|b| crate::web::timed("bar charts", || bar_svg(b, width, color)))
+    });
     let on_click = move |ev: web_sys::MouseEvent| {
         let n = bars.with_untracked(Vec::len);
         let Some(y) = svg_y(&ev, bar_height(n)) else {
@@ -442,7 +481,9 @@ fn Heatmap(
             services.with(|sv| {
                 state.selection.with(|rows| {
                     state.store.with_value(|s| {
-                        query::matrix(s, rows, &a[..a.len().min(15)], &sv[..sv.len().min(12)])
+                        crate::web::timed("heat map", || {
+                            query::matrix(s, rows, &a[..a.len().min(15)], &sv[..sv.len().min(12)])
+                        })
                     })
                 })
             })

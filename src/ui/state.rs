@@ -118,7 +118,7 @@ impl AppState {
         let selection = Memo::new(move |_| {
             let v = version.get();
             let filter = route.with(|r| r.filter.clone());
-            let mut base = store.with_value(|s| select(s, &filter));
+            let mut base = store.with_value(|s| crate::web::timed("select", || select(s, &filter)));
             if filter.mismatched_only {
                 // The one filter the store cannot answer: it needs the integrity report.
                 mismatched_files.with(|m| {

@@ -28,6 +28,47 @@ pub fn now_ms() -> f64 {
         .map_or(0.0, |p| p.now())
 }
 
+thread_local! {
+    static TIMINGS: RefCell<Vec<(&'static str, f64, u32)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// Runs `f`, noting how long it took under `label` (the last time, and how many times),
+/// so the benchmark can say where a redraw spends its time (`render_timings()`).
+pub fn timed<T>(label: &'static str, f: impl FnOnce() -> T) -> T {
+    let t0 = now_ms();
+    let out = f();
+    let ms = now_ms() - t0;
+    TIMINGS.with(|t| {
+        let mut t = t.borrow_mut();
+        match t.iter_mut().find(|e| e.0 == label) {
+            Some(e) => {
+                e.1 = ms;
+                e.2 += 1;
+            }
+            None => t.push((label, ms, 1)),
+        }
+    });
+    out
+}
+
+/// The timings noted by [`timed`] since the last call, as JSON `{label: [ms, times]}`,
+/// longest first (`window.wasmBindings.render_timings()`).
+#[wasm_bindgen]
+pub fn render_timings() -> String {
+    let mut all = TIMINGS.with(|t| std::mem::take(&mut *t.borrow_mut()));
+    all.sort_by(|a, b| b.1.total_cmp(&a.1));
+    let map: serde_json::Map<String, serde_json::Value> = all
+        .into_iter()
+        .map(|(k, ms, n)| {
+            (
+                k.to_owned(),
+                serde_json::json!([(ms * 10.0).round() / 10.0, n]),
+            )
+        })
+        .collect();
+    serde_json::Value::Object(map).to_string()
+}
+
 /// Lets the browser render and handle input, then resumes (a macrotask, not clamped like
 /// `setTimeout`, so a loop that yields every ~10 ms loses little time).
 pub async fn yield_now() {
