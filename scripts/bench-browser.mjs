@@ -11,7 +11,8 @@
 // Needs: `trunk build --release --offline` done, chromium and playwright-core installed
 // (scripts/setup.sh test). Data comes from the project's generator (seed 1).
 import { execFileSync } from "node:child_process";
-import { mkdtempSync, existsSync } from "node:fs";
+import { mkdtempSync, existsSync, writeFileSync, readdirSync, readFileSync } from "node:fs";
+import { gzipSync } from "node:zlib";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { serve, launch, walk, tile } from "../tests/e2e/support.mjs";
@@ -24,7 +25,17 @@ if (!existsSync(dir)) {
   execFileSync("cargo", ["run", "--release", "--quiet", "--bin", "generate", "--", "--events", String(events), "--seed", "1", dir], { cwd: root, stdio: "inherit" });
 }
 const files = await walk(dir);
-const server = await serve(join(root, "dist"));
+const dist = process.env.DIST ?? join(root, "dist");
+const server = await serve(dist);
+{
+  // The first load as a static host serves it: every script and the wasm, gzip -9.
+  const kb = (ext) =>
+    readdirSync(dist)
+      .filter((f) => f.endsWith(ext))
+      .reduce((sum, f) => sum + gzipSync(readFileSync(join(dist, f)), { level: 9 }).length, 0) / 1024;
+  const [wasm, js] = [kb(".wasm"), kb(".js")];
+  console.log(`first load (gzip -9): wasm ${wasm.toFixed(0)} KiB + JS ${js.toFixed(0)} KiB = ${((wasm + js) / 1024).toFixed(2)} MiB`);
+}
 const browser = await launch();
 console.log(`${events} events in ${files.length} files; Chromium ${browser.version()}`);
 const workers = process.env.WORKERS === undefined ? -1 : Number(process.env.WORKERS);
@@ -118,7 +129,17 @@ for (let run = 1; run <= runs; run++) {
     }, hash);
   const apply = await timeHash("#/?service=ec2&eventName=Describe*&aws=hide");
   const applyParts = await page.evaluate(() => window.wasmBindings.render_timings());
+  // PROFILE=file.cpuprofile: a CPU profile of removing the filter, for finding what it costs.
+  if (process.env.PROFILE) {
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.setSamplingInterval", { interval: 100 });
+    await cdp.send("Profiler.start");
+  }
   const remove = await timeHash("#/");
+  if (process.env.PROFILE) {
+    const { profile } = await cdp.send("Profiler.stop");
+    writeFileSync(process.env.PROFILE, JSON.stringify(profile));
+  }
   const removeParts = await page.evaluate(() => window.wasmBindings.render_timings());
   console.log(`run ${run}: filter apply parts (ms, times): ${applyParts}\nrun ${run}: filter remove parts: ${removeParts}`);
   const text = await timeHash("#/?q=acme-terraform-state");
