@@ -59,7 +59,11 @@ pub fn FindingsView() -> impl IntoView {
             // ---- Progress while candidate records are re-read ----
             {move || state.detect_progress.get().map(|(done, total)| view! {
                 <p class="tg-notes" data-testid="findings-progress" aria-live="polite">
-                    {format!("Checking rules: read {} of {} candidate events…", thousands(done as u64), thousands(total as u64))}
+                    {if total == 0 {
+                        "Checking rules: choosing the events to re-read…".to_string()
+                    } else {
+                        format!("Checking rules: read {} of {} candidate events…", thousands(done as u64), thousands(total as u64))
+                    }}
                 </p>
             })}
             {move || (status(state) == "done" && findings.with(Vec::is_empty)).then(|| view! {

@@ -412,15 +412,34 @@ pub fn EventTable() -> impl IntoView {
         format!("grid-template-columns: {}", cols.join(" "))
     };
     // The whole store sorted by each column once per load; a filter then only restricts it.
+    // After a load, the sort waits one task so it does not add to the task that redraws
+    // the overview (at a million rows each takes tens of milliseconds).
+    let sorted_version = RwSignal::new(state.version.get_untracked());
+    Effect::new(move |_| {
+        let v = state.version.get();
+        if v != sorted_version.get_untracked() {
+            leptos::task::spawn_local(async move {
+                crate::web::yield_now().await;
+                if state.version.get_untracked() == v {
+                    sorted_version.set(v);
+                }
+            });
+        }
+    });
     let sorted_all = Memo::new(move |_| {
         let (key, _) = sort.get();
-        state.version.track();
+        sorted_version.track();
         state.store.with_value(|s| {
             crate::web::timed("table sort", || query::sorted(s, &s.all_rows(), key, false))
         })
     });
     let order = Memo::new(move |_| {
         let desc = sort.get().1;
+        if sorted_version.get() != state.version.get() {
+            // The sort of this version is a task away; the last one may name rows that
+            // are gone.
+            return Vec::new();
+        }
         let len = state.store.with_value(|s| s.len());
         let mut rows = sorted_all.with(|all| {
             state.selection.with(|sel| {

@@ -263,22 +263,40 @@ impl AppState {
                 return;
             }
             let sigma = self.sigma.get_untracked();
-            let rows: Vec<_> = self.store.with_value(|s| {
-                let mut rows = crate::core::detect::candidates(s, &settings);
-                rows.extend(crate::core::detect::sigma_candidates(s, &sigma));
-                rows.sort_unstable();
-                rows.dedup();
-                rows.into_iter()
-                    .map(|r| (r, s.origin[r as usize]))
-                    .collect()
-            });
-            self.detect_progress.set(Some((0, rows.len())));
+            self.detect_progress.set(Some((0, 0)));
+            // Each step in its own task, after the views that this change redraws: at a
+            // million events, choosing candidates and setting up the detector take 20-40 ms
+            // each, which added to the redraw made one long task.
             leptos::task::spawn_local(async move {
                 let stale = move || {
                     self.version.get_untracked() != v
                         || self.detect_settings.with_untracked(|s| *s != settings)
                         || self.sigma_version.get_untracked() != sigma_version
                 };
+                crate::web::yield_now().await;
+                if stale() {
+                    return;
+                }
+                let mut rows = self
+                    .store
+                    .with_value(|s| crate::core::detect::candidates(s, &settings));
+                crate::web::yield_now().await;
+                if stale() {
+                    return;
+                }
+                let rows: Vec<_> = self.store.with_value(|s| {
+                    rows.extend(crate::core::detect::sigma_candidates(s, &sigma));
+                    rows.sort_unstable();
+                    rows.dedup();
+                    rows.into_iter()
+                        .map(|r| (r, s.origin[r as usize]))
+                        .collect()
+                });
+                self.detect_progress.set(Some((0, rows.len())));
+                crate::web::yield_now().await;
+                if stale() {
+                    return;
+                }
                 let mut detector = self
                     .store
                     .with_value(|s| crate::core::detect::Detector::new(s, &settings));
