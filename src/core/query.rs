@@ -628,6 +628,35 @@ mod tests {
     }
 
     #[test]
+    fn time_sort_matches_a_plain_sort_with_ties_and_unknown_times() {
+        // Times out of order, repeated, and missing or unparseable (unknown).
+        let times = [
+            "2024-01-02T00:00:00Z",
+            "bad",
+            "2024-01-01T00:00:00Z",
+            "2024-01-02T00:00:00Z",
+            "",
+            "2023-12-31T23:59:59Z",
+            "2024-01-01T00:00:00Z",
+        ];
+        let doc: Vec<String> = times
+            .iter()
+            .enumerate()
+            .map(|(i, t)| format!(r#"{{"eventID":"e{i}","eventTime":"{t}","eventName":"X"}}"#))
+            .collect();
+        let s = store(&format!("[{}]", doc.join(",")));
+        assert_eq!(s.len(), times.len());
+        let rows: Vec<u32> = vec![6, 0, 5, 1, 3, 2, 4];
+        let mut want = rows.clone();
+        want.sort_by_key(|&r| (s.time[r as usize], r));
+        assert_eq!(sorted(&s, &rows, SortKey::Time, false), want);
+        assert_eq!(&want[..2], [1, 4], "unknown times first");
+        let mut desc = want.clone();
+        desc.reverse();
+        assert_eq!(sorted(&s, &rows, SortKey::Time, true), desc);
+    }
+
+    #[test]
     fn timeline_bins_reads_and_writes() {
         let s = store(DOC);
         let t = timeline(&s, &s.all_rows(), 60);
