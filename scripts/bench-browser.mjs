@@ -89,8 +89,16 @@ for (let run = 1; run <= runs; run++) {
       }
     }).observe(app, { attributes: true });
   });
+  // PROFILE_LOAD=file.cpuprofile: a CPU profile of the main thread from pick to drawn.
+  const cdp = await page.context().newCDPSession(page);
+  if (process.env.PROFILE_LOAD) {
+    await cdp.send("Profiler.enable");
+    await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
+    await cdp.send("Profiler.start");
+  }
   await page.setInputFiles('[data-testid="file-input"]', files);
   await page.waitForFunction(() => window.__bench.drawn, null, { timeout: 600_000, polling: 100 });
+  if (process.env.PROFILE_LOAD) writeFileSync(process.env.PROFILE_LOAD, JSON.stringify((await cdp.send("Profiler.stop")).profile));
   const b = await page.evaluate(() => window.__bench);
   // Detection (the Findings tile) runs after the overview is drawn, in slices; filters are
   // timed once it is done, as a user would find the page.
@@ -103,7 +111,6 @@ for (let run = 1; run <= runs; run++) {
   const used = await page.evaluate(() => window.wasmBindings.ingest_workers_used());
   console.log(`run ${run}: computing the views after the load (ms, times): ${await page.evaluate(() => window.wasmBindings.render_timings())}`);
   if (used > 0) console.log(`run ${run}: worker load timings (ms): ${await page.evaluate(() => window.wasmBindings.ingest_stats())}`);
-  const cdp = await page.context().newCDPSession(page);
   await page.waitForTimeout(500);
   await cdp.send("HeapProfiler.collectGarbage");
   const heap = await cdp.send("Runtime.getHeapUsage");
