@@ -1218,9 +1218,55 @@ pub fn ingest_bytes(file: u32, name: &str, bytes: &[u8], sink: &mut dyn EventSin
     ingest.finish(sink)
 }
 
+/// The total bytes for the progress bar while sizes are learned file by file: the sizes
+/// known so far plus their average for each file not yet sized. A `File`'s size asks the
+/// browser for the file's metadata (0.1 to 0.2 ms each: sizing 2,000 files up front held
+/// the page for 300 ms or more), so it is asked once per file, as the file is read.
+#[derive(Debug, Default, Clone, Copy)]
+pub struct SizeEstimate {
+    known: u64,
+    sized: usize,
+    files: usize,
+}
+
+impl SizeEstimate {
+    pub fn new(files: usize) -> Self {
+        SizeEstimate {
+            files,
+            ..SizeEstimate::default()
+        }
+    }
+
+    pub fn learn(&mut self, size: u64) {
+        self.known += size;
+        self.sized += 1;
+    }
+
+    pub fn total(&self) -> u64 {
+        if self.sized == 0 {
+            return 0;
+        }
+        let rest = self.files.saturating_sub(self.sized) as u64;
+        self.known + self.known / self.sized as u64 * rest
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn size_estimate_extrapolates_until_every_file_is_sized() {
+        let mut e = SizeEstimate::new(4);
+        assert_eq!(e.total(), 0, "nothing known yet");
+        e.learn(100);
+        assert_eq!(e.total(), 400, "100 known + 3 files at the average of 100");
+        e.learn(300);
+        assert_eq!(e.total(), 800, "400 known + 2 files at 200");
+        e.learn(0);
+        e.learn(50);
+        assert_eq!(e.total(), 450, "every file sized: exact");
+    }
 
     /// A sink that keeps event names, for splitter and ingest tests.
     #[derive(Default)]

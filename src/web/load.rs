@@ -50,39 +50,6 @@ pub(crate) fn memory_guard(
     store.memory_guard(wasm_memory_bytes(), limits, files_done, files_total)
 }
 
-/// The total bytes for the progress bar while sizes are learned file by file: the sizes
-/// known so far plus their average for each file not yet sized. A `File`'s size asks the
-/// browser for the file's metadata (0.1 to 0.2 ms each: sizing 2,000 files up front held
-/// the page for 300 ms or more), so it is asked once per file, as the file is read.
-#[derive(Debug, Default, Clone, Copy)]
-pub(crate) struct SizeEstimate {
-    known: u64,
-    sized: usize,
-    files: usize,
-}
-
-impl SizeEstimate {
-    pub(crate) fn new(files: usize) -> Self {
-        SizeEstimate {
-            files,
-            ..SizeEstimate::default()
-        }
-    }
-
-    pub(crate) fn learn(&mut self, size: u64) {
-        self.known += size;
-        self.sized += 1;
-    }
-
-    pub(crate) fn total(&self) -> u64 {
-        if self.sized == 0 {
-            return 0;
-        }
-        let rest = self.files.saturating_sub(self.sized) as u64;
-        self.known + self.known / self.sized as u64 * rest
-    }
-}
-
 /// How long the loop may hold the main thread before yielding.
 pub(crate) const BUDGET_MS: f64 = 10.0;
 /// Bytes read from a browser file per read (bounded memory for large files).
@@ -119,7 +86,7 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) {
         files_total: sources.len(),
         ..Progress::default()
     };
-    let mut estimate = SizeEstimate::new(sources.len());
+    let mut estimate = crate::core::ingest::SizeEstimate::new(sources.len());
     let mut slice_start = now_ms();
     target.progress(&p);
     for source in sources {

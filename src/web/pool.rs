@@ -13,7 +13,7 @@
 use super::files::{keep, Source};
 use super::load::{memory_guard, wasm_memory_bytes, LoadTarget, Progress, BUDGET_MS};
 use super::{js_error, now_ms, yield_now};
-use crate::core::ingest::{FileReport, Problem, ProblemKind};
+use crate::core::ingest::{FileReport, Problem, ProblemKind, SizeEstimate};
 use crate::core::store::Part;
 use js_sys::{Object, Reflect, Uint8Array};
 use std::cell::{Cell, RefCell};
@@ -174,6 +174,16 @@ struct Job {
     read: u64,
 }
 
+impl Job {
+    /// Takes the file's size from a worker's message the first time one carries it.
+    fn learn_size(&mut self, data: &JsValue, estimate: &mut SizeEstimate) {
+        if let (None, Some(size)) = (self.size, field(data, "size").as_f64()) {
+            self.size = Some(size as u64);
+            estimate.learn(size as u64);
+        }
+    }
+}
+
 /// Loads every source through a pool of workers. `Err` hands back the sources when no
 /// worker could start (no Worker support, no glue URL, a broken worker script), so the
 /// caller can load them on the page instead.
@@ -204,7 +214,7 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
     };
     target.progress(&p);
     // Sizes are learned as files are read (see `SizeEstimate`); bytes in memory now.
-    let mut estimate = super::load::SizeEstimate::new(sources.len());
+    let mut estimate = SizeEstimate::new(sources.len());
     let mut jobs: Vec<Job> = sources
         .into_iter()
         .map(|s| Job {
@@ -254,22 +264,14 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
                 "progress" => {
                     if let Some(job) = slot.busy.front().and_then(|&j| jobs.get_mut(j)) {
                         job.read = field(&data, "bytes").as_f64().unwrap_or(0.0) as u64;
-                        if let (None, Some(size)) = (job.size, field(&data, "size").as_f64()) {
-                            job.size = Some(size as u64);
-                            estimate.learn(size as u64);
-                        }
+                        job.learn_size(&data, &mut estimate);
                     }
                 }
                 "done" => {
                     stats.worker_busy += field(&data, "ms").as_f64().unwrap_or(0.0);
                     if let Some(j) = slot.busy.pop_front() {
-                        if let (Some(job), Some(size)) =
-                            (jobs.get_mut(j), field(&data, "size").as_f64())
-                        {
-                            if job.size.is_none() {
-                                job.size = Some(size as u64);
-                                estimate.learn(size as u64);
-                            }
+                        if let Some(job) = jobs.get_mut(j) {
+                            job.learn_size(&data, &mut estimate);
                         }
                         let part = Uint8Array::new(&field(&data, "part")).to_vec();
                         done.insert(j, Ok(part));
