@@ -1293,3 +1293,145 @@ fn sigma_fuzz_seeds_parse_as_intended() {
     let (parsed, errors) = parse("broken.yml");
     assert!(parsed.is_empty() && errors.len() == 1, "{errors:?}");
 }
+
+use trailglass::core::fields::{flatten, record_matches, RawPrefilter};
+
+/// Needles a user could type that a record holds: pieces of its values and keys, dotted
+/// path fragments, and field = value pairs.
+type Search = (Vec<(String, String)>, Option<String>);
+
+fn needles_of(record: &Value) -> Vec<Search> {
+    let mut out = Vec::new();
+    let mut n = 0usize;
+    flatten(record, &mut |path, value| {
+        n += 1;
+        let chars: Vec<char> = value.chars().collect();
+        if !chars.is_empty() {
+            // The whole value, and a slice from its middle.
+            out.push((vec![], Some(value.to_uppercase())));
+            let from = chars.len() / 3;
+            let to = (from + 7).min(chars.len());
+            out.push((vec![], Some(chars[from..to].iter().collect())));
+            let last = path
+                .rsplit('.')
+                .find(|s| s.parse::<usize>().is_err())
+                .unwrap_or(path);
+            out.push((vec![(last.to_owned(), value.to_owned())], None));
+        }
+        if n % 3 == 0 {
+            out.push((vec![(path.to_owned(), value.to_owned())], None));
+            // A dotted fragment of the path (across an array index where there is one).
+            let segs: Vec<&str> = path.split('.').collect();
+            if segs.len() >= 2 {
+                let tail = segs[segs.len() - 2..].join(".");
+                out.push((vec![], Some(tail[tail.len() / 2..].to_owned())));
+            }
+            if let Some(key) = segs.iter().rev().find(|s| s.parse::<usize>().is_err()) {
+                out.push((vec![], Some(key[key.len() / 2..].to_owned())));
+            }
+        }
+    });
+    out
+}
+
+/// The search shortcut (the check on a record's raw bytes before it is parsed) never hides
+/// a record the full check matches, on every real sample and on records made to be awkward
+/// (escapes, double-encoded lookup-events output, Unicode that lower-cases to ASCII,
+/// numeric keys, raw control characters); and it rules out the records that lack a needle.
+#[test]
+fn search_shortcuts_never_hide_a_match() {
+    let mut files: Vec<(String, Vec<u8>)> = [
+        "flaws2",
+        "stratus-detonation-logs",
+        "trailscraper-tests",
+        "awsdocs-examples",
+        "plaso-testdata",
+        "aws-ctpl-testres",
+        "cloudtrail2sightings/unzipped",
+        "panther-cloudtrail",
+    ]
+    .iter()
+    .flat_map(|f| log_files(f))
+    .map(|p| (p.display().to_string(), gunzip_if_needed(&read(&p))))
+    .collect();
+    let awkward = json!({"eventName": "Put\"Quoted\"", "userAgent": "C:\\tools\\aws.exe",
+        "requestParameters": {"policy": "{\"Statement\":[{\"Effect\":\"Allow\"}]}",
+            "temp": "212\u{212A}", "city": "İstanbul MÜNCHEN", "5xx": {"0a": [[1, "10.0.0.1"]]}},
+        "sourceIPAddress": "10.1.2.3"});
+    files.push((
+        "awkward.json".into(),
+        json!({"Records": [awkward]}).to_string().into_bytes(),
+    ));
+    let lookup = json!({"Events": [{"EventId": "x", "CloudTrailEvent": awkward.to_string()}]});
+    files.push(("lookup.json".into(), lookup.to_string().into_bytes()));
+    let (mut checked, mut records_checked, mut ruled_out) = (0, 0, 0);
+    for (name, bytes) in &files {
+        let mut store = Store::new();
+        ingest_bytes(0, name, bytes, &mut store);
+        if store.is_empty() {
+            continue;
+        }
+        let origins: Vec<_> = (0..store.len() as u32)
+            .map(|r| (r, store.origin[r as usize]))
+            .collect();
+        let (records, errors) = trailglass::core::export::records_of_file(bytes, &origins);
+        assert!(errors.is_empty(), "{name}: {errors:?}");
+        for (row, record) in &records {
+            let o = store.origin[*row as usize];
+            let raw = &bytes[o.offset as usize..o.offset as usize + o.len as usize];
+            for (fields, text) in needles_of(record) {
+                let text = text.as_deref();
+                assert!(
+                    record_matches(record, &fields, text),
+                    "{name}: {fields:?} {text:?}"
+                );
+                let Some(p) = RawPrefilter::new(&fields, text) else {
+                    continue;
+                };
+                assert!(
+                    p.may_match(raw),
+                    "{name} row {row}: raw check hid {fields:?} {text:?}"
+                );
+                checked += 1;
+            }
+            // An IP address and an ID the record lacks rule it out, unless it has
+            // characters the raw check passes on.
+            let plain = raw.is_ascii() && !raw.contains(&b'\\');
+            for absent in ["i-0f9e8d7c6b5a49382", "198.51.100.254"] {
+                if plain && !record_matches(record, &[], Some(absent)) {
+                    records_checked += 1;
+                    let p = RawPrefilter::new(&[], Some(absent)).unwrap();
+                    ruled_out += usize::from(!p.may_match(raw));
+                }
+            }
+        }
+    }
+    assert!(checked > 20_000, "{checked}");
+    // (The few kept have keys like "userIdentity1" holding objects: a path such as
+    // `userIdentity1.0...` could hold an address made of its numbers.)
+    assert!(records_checked > 1000, "{records_checked}");
+    assert!(
+        ruled_out * 100 >= records_checked * 97,
+        "{ruled_out} of {records_checked}"
+    );
+    // The awkward record's own needles.
+    for text in [
+        "put\"quoted\"",
+        "c:\\tools",
+        "\"effect\":\"allow\"",
+        "212k",
+        "stanbul m",
+        "10.0.0.1",
+        "5xx.0a.0.1",
+    ] {
+        assert!(record_matches(&awkward, &[], Some(text)), "{text}");
+    }
+    // A number is not found in an array index, and an IP address is not ruled in by the
+    // numbers of a path without two indices in a row.
+    let indexed = json!({"items": vec!["x"; 13]});
+    assert!(!record_matches(&indexed, &[], Some("12")));
+    assert!(record_matches(&indexed, &[], Some("items.12")));
+    let p = RawPrefilter::new(&[], Some("10.0.0.1")).unwrap();
+    assert!(!p.may_match(br#"{"a":[{"b":"10.0.0.2"}],"c":"1.0"}"#));
+    assert!(p.may_match(br#"{"a":[[{"b":1}]],"x10":{"0":2}}"#));
+}

@@ -55,6 +55,10 @@ pub fn path_matches(path: &str, name: &str) -> bool {
 }
 
 /// Whether a record satisfies every `field = value` pair and contains the free text.
+///
+/// Free text (case-insensitive) is found in any value or any key; a needle with a dot is
+/// also looked for in the dotted paths (`instancesSet.items.0`), so a field can be found
+/// by its path. Array indices alone are not text: `12` does not match `items.12`.
 pub fn record_matches(record: &Value, fields: &[(String, String)], text: Option<&str>) -> bool {
     let mut pending: Vec<bool> = vec![false; fields.len()];
     let needle = text.map(str::to_lowercase);
@@ -67,9 +71,7 @@ pub fn record_matches(record: &Value, fields: &[(String, String)], text: Option<
         }
         if !text_found {
             if let Some(n) = &needle {
-                if value.to_lowercase().contains(n.as_str())
-                    || path.to_lowercase().contains(n.as_str())
-                {
+                if value.to_lowercase().contains(n.as_str()) || path_has_text(path, n) {
                     text_found = true;
                 }
             }
@@ -78,61 +80,179 @@ pub fn record_matches(record: &Value, fields: &[(String, String)], text: Option<
     text_found && pending.iter().all(|&p| p)
 }
 
+/// Whether a path holds a free-text needle (lower-case): in one of its keys, or, for a
+/// needle with a dot, anywhere in the dotted path.
+fn path_has_text(path: &str, needle: &str) -> bool {
+    if needle.contains('.') {
+        path.to_lowercase().contains(needle)
+    } else {
+        path.split('.')
+            .any(|seg| !is_number(seg) && seg.to_lowercase().contains(needle))
+    }
+}
+
+/// Whether a path segment (or a piece of a needle) is all digits: an array index.
+fn is_number(s: &str) -> bool {
+    !s.is_empty() && s.bytes().all(|b| b.is_ascii_digit())
+}
+
 /// A cheap test on a record's raw JSON that rules out most records [`record_matches`] would
 /// reject, so a whole-record search parses only the few that might match.
 ///
-/// Every needle must occur in the raw bytes (ASCII case-insensitively). That is sound
-/// because, in a record with no backslash escapes and only ASCII, a value or key is written
-/// exactly as [`flatten`] reports it; records with escapes or other characters are always
-/// passed on to the full check. The one difference: a number written with an exponent
+/// A value or key is written in the raw bytes exactly as [`flatten`] reports it when the
+/// record has no backslash escapes and only ASCII; records with escapes or other
+/// characters are always passed on to the full check. The one difference: a number written with an exponent
 /// (`1e3`) is reported as `1000.0`, which no CloudTrail field does.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct RawPrefilter {
-    needles: Vec<Vec<u8>>,
+    /// Each must occur: the non-numeric pieces of field names, and field values.
+    all: Vec<Vec<u8>>,
+    /// The free text, when it is ASCII.
+    text: Option<TextNeedle>,
+    /// Whether a needle holds a space or control character: ingest turns raw control
+    /// characters inside strings into spaces, which the raw bytes do not show.
+    spaces: bool,
+}
+
+/// Free text, and what a dotted path holding it would show in the raw bytes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct TextNeedle {
+    whole: Vec<u8>,
+    /// For a needle with a dot: the pieces between dots that are not numbers (each in a
+    /// key), and whether two numbers are next to each other (`10.0`: then the path needs
+    /// an array in an array or a key that starts or ends with a digit).
+    path: Option<(Vec<Vec<u8>>, bool)>,
+}
+
+impl TextNeedle {
+    fn new(text: &str) -> Option<TextNeedle> {
+        let whole = text.to_lowercase();
+        if whole.is_empty() || !whole.is_ascii() {
+            return None;
+        }
+        let path = whole.contains('.').then(|| {
+            let pieces: Vec<&str> = whole.split('.').collect();
+            let adjacent = pieces
+                .windows(2)
+                .any(|w| is_number(w[0]) && is_number(w[1]));
+            let named = pieces
+                .iter()
+                .filter(|p| !p.is_empty() && !is_number(p))
+                .map(|p| p.as_bytes().to_vec())
+                .collect();
+            (named, adjacent)
+        });
+        Some(TextNeedle {
+            whole: whole.into_bytes(),
+            path,
+        })
+    }
+
+    /// Whether text with `contains` and `numeric_paths` may hold the needle.
+    fn may_match(
+        &self,
+        contains: impl Fn(&[u8]) -> bool,
+        numeric_paths: impl Fn() -> bool,
+    ) -> bool {
+        contains(&self.whole)
+            || self.path.as_ref().is_some_and(|(named, adjacent)| {
+                named.iter().all(|n| contains(n)) && (!adjacent || numeric_paths())
+            })
+    }
 }
 
 impl RawPrefilter {
     /// The prefilter for these field = value pairs and free text (None when nothing can be
     /// ruled out from raw bytes).
     pub fn new(fields: &[(String, String)], text: Option<&str>) -> Option<RawPrefilter> {
-        let mut needles: Vec<Vec<u8>> = Vec::new();
-        fn add_pieces(needles: &mut Vec<Vec<u8>>, s: &str) {
-            if !s.is_ascii() {
-                return;
-            }
-            // A path or a dotted needle may span keys: each non-numeric piece is in a key or
-            // value on its own (numeric pieces may be array indices, not in the bytes).
-            for piece in s.split('.') {
-                if !piece.is_empty() && !piece.bytes().all(|b| b.is_ascii_digit()) {
-                    needles.push(piece.to_ascii_lowercase().into_bytes());
+        let mut all: Vec<Vec<u8>> = Vec::new();
+        for (name, value) in fields {
+            if name.is_ascii() {
+                // A path's names are keys, each written whole (numbers are indices).
+                for piece in name.split('.') {
+                    if !piece.is_empty() && !is_number(piece) {
+                        all.push(piece.to_ascii_lowercase().into_bytes());
+                    }
                 }
             }
-        }
-        if let Some(t) = text.filter(|t| !t.is_empty()) {
-            add_pieces(&mut needles, t);
-        }
-        for (name, value) in fields {
-            add_pieces(&mut needles, name);
             if !value.is_empty() && value.is_ascii() {
-                needles.push(value.to_ascii_lowercase().into_bytes());
+                all.push(value.to_ascii_lowercase().into_bytes());
             }
         }
-        needles.sort();
-        needles.dedup();
+        all.sort();
+        all.dedup();
         // Longest first: the rarest needle usually rules a record out soonest.
-        needles.sort_by_key(|n| std::cmp::Reverse(n.len()));
-        (!needles.is_empty()).then_some(RawPrefilter { needles })
+        all.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        let text = text.and_then(TextNeedle::new);
+        let spaces = all
+            .iter()
+            .chain(text.as_ref().map(|t| &t.whole))
+            .any(|n| n.iter().any(|&b| b <= b' '));
+        (!all.is_empty() || text.is_some()).then_some(RawPrefilter { all, text, spaces })
     }
 
     /// Whether the record whose raw JSON is `raw` may match (false: it certainly does not).
     pub fn may_match(&self, raw: &[u8]) -> bool {
-        if raw.iter().any(|&b| b == b'\\' || !b.is_ascii()) {
+        if raw
+            .iter()
+            .any(|&b| b == b'\\' || !b.is_ascii() || (self.spaces && b < b' '))
+        {
             return true;
         }
-        self.needles
-            .iter()
-            .all(|n| contains_ignore_ascii_case(raw, n))
+        let contains = |n: &[u8]| contains_ignore_ascii_case(raw, n);
+        self.all.iter().all(|n| contains(n))
+            && self
+                .text
+                .as_ref()
+                .is_none_or(|t| t.may_match(contains, || numeric_paths(raw)))
     }
+}
+
+/// Whether some record path in `raw` (JSON text) may hold two numbers in a row: an array
+/// directly inside an array, an object key that starts with a digit (or an escape, which
+/// might be one), or one that ends with a digit and holds an object or array. Errs
+/// towards true.
+fn numeric_paths(raw: &[u8]) -> bool {
+    let skip_ws = |mut j: usize| {
+        while raw.get(j).is_some_and(|b| b.is_ascii_whitespace()) {
+            j += 1;
+        }
+        j
+    };
+    // Arrays in arrays (also a "[[" inside a string: harmless).
+    for i in memchr::memchr_iter(b'[', raw) {
+        if raw.get(skip_ws(i + 1)) == Some(&b'[') {
+            return true;
+        }
+    }
+    // Keys: an unescaped quote followed by a colon closes one.
+    let escaped = |q: usize| raw[..q].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1;
+    for q in memchr::memchr_iter(b'"', raw) {
+        if raw.get(skip_ws(q + 1)) != Some(&b':') || escaped(q) {
+            continue;
+        }
+        let Some(open) = raw[..q]
+            .iter()
+            .enumerate()
+            .rev()
+            .find(|&(j, &b)| b == b'"' && !escaped(j))
+            .map(|(j, _)| j)
+        else {
+            return true;
+        };
+        let key = &raw[open + 1..q];
+        // A key ending in a digit only continues a path when it holds an object or array.
+        let container = || matches!(raw.get(skip_ws(skip_ws(q + 1) + 1)), Some(b'{' | b'['));
+        match (key.first(), key.last()) {
+            (Some(f), Some(l))
+                if f.is_ascii_digit() || *f == b'\\' || (l.is_ascii_digit() && container()) =>
+            {
+                return true
+            }
+            _ => {}
+        }
+    }
+    false
 }
 
 /// Whether `hay` contains `needle` (already lower-case), ignoring ASCII case.
@@ -345,6 +465,20 @@ mod tests {
         assert_eq!(ruled_out, 4);
         let p = RawPrefilter::new(&[], Some("NotHere")).unwrap();
         assert!(!p.may_match(records[0].as_bytes()));
+    }
+
+    #[test]
+    fn numeric_paths_are_spotted() {
+        assert!(!numeric_paths(br#"{"a":[{"b":1}],"c":"[x]","d":"5"}"#));
+        assert!(numeric_paths(br#"{"a":[ [1]]}"#));
+        assert!(numeric_paths(br#"{"a":{"5b":1}}"#));
+        assert!(numeric_paths(br#"{"a":{"b5" : {"c":1}}}"#));
+        assert!(!numeric_paths(br#"{"a":{"x-amz-id-2":"abc"}}"#));
+        assert!(numeric_paths(br#"{"a":{"\u0035":1}}"#));
+        // An escaped quote followed by a colon is inside a string, not a key.
+        assert!(!numeric_paths(br#"{"p":"{\"Version1\":2}"}"#));
+        // A key ending in an escaped backslash is still a key.
+        assert!(numeric_paths(br#"{"1\\":2}"#));
     }
 
     #[test]
