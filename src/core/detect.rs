@@ -587,6 +587,11 @@ impl RegionRule {
 
 /// Phase 1: the rows that could fire some rule, judged from the columns alone (load order).
 pub fn candidates(store: &Store, settings: &Settings) -> Vec<u32> {
+    candidates_with(store, &RegionRule::new(store, settings))
+}
+
+/// [`candidates`] with the region rule already built.
+fn candidates_with(store: &Store, region: &RegionRule) -> Vec<u32> {
     let n = store.strings.len();
     let names = mark(
         n,
@@ -601,7 +606,6 @@ pub fn candidates(store: &Store, settings: &Settings) -> Vec<u32> {
         .iter()
         .map(|a| a.kind_name == IdentityType::Root.as_str())
         .collect();
-    let region = RegionRule::new(store, settings);
     (0..store.len())
         .filter(|&i| {
             marked(&names, store.event_name[i])
@@ -1021,6 +1025,12 @@ impl Detector {
             region: RegionRule::new(store, settings),
             ..Detector::default()
         }
+    }
+
+    /// [`candidates`] for this detector's store and thresholds, sharing its region rule
+    /// (building that rule is a pass over every row).
+    pub fn candidates(&self, store: &Store) -> Vec<u32> {
+        candidates_with(store, &self.region)
     }
 
     /// Evaluates the rules over some candidate records.
@@ -1951,5 +1961,7 @@ mod tests {
         let mut store = Store::new();
         ingest_bytes(0, "t", &doc, &mut store);
         assert_eq!(candidates(&store, &Settings::default()), [1, 2, 3, 4]);
+        let detector = Detector::new(&store, &Settings::default());
+        assert_eq!(detector.candidates(&store), [1, 2, 3, 4]);
     }
 }
