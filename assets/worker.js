@@ -2,7 +2,8 @@
 // wasm-bindgen glue and wasm (same origin, same files the page loaded, so the HTTP cache
 // serves them): worker.js?glue=<url>&wasm=<url>. It loads the app's wasm, says "ready",
 // then parses the files it is sent and posts each file's events back packed in one
-// transferable buffer (see src/core/store/part.rs). All the logic is in Rust; this file
+// transferable buffer (see src/core/store/part.rs), or, for a whole-record search, reads
+// files again and answers with the rows that match. All the logic is in Rust; this file
 // only moves bytes. Nothing here contacts anything but the page's own origin.
 //
 // The page sends a few files ahead; each is read as soon as it arrives (reading a file has
@@ -19,8 +20,9 @@ const message = (err) => String(err && err.message ? err.message : err);
 
 self.onmessage = (e) => {
   const msg = e.data;
-  if (!msg || msg.type !== "load") return;
-  if (msg.file && msg.file.size <= WHOLE) {
+  if (!msg || (msg.type !== "load" && msg.type !== "search")) return;
+  // A search reads the whole file again (its records are found by byte offset).
+  if (msg.file && (msg.file.size <= WHOLE || msg.type === "search")) {
     msg.read = msg.file.arrayBuffer().then((b) => ({ bytes: b }), (err) => ({ error: message(err) }));
   }
   queue.push(msg);
@@ -39,6 +41,7 @@ async function pump() {
 }
 
 function handle(msg, read) {
+  if (msg.type === "search") return search(msg, read);
   const { id, fileNo, name, file } = msg;
   const started = performance.now();
   let ingest;
@@ -79,6 +82,23 @@ function handle(msg, read) {
   } catch (err) {
     // A panic in the wasm (it aborts) or an exhausted memory: the page reports this file
     // and replaces this worker, whose wasm instance cannot be trusted any more.
+    self.postMessage({ type: "failed", id, error: message(err) });
+  }
+}
+
+// Whole-record search: the page sends each file with the rows to check in it and the
+// filter; the answer is the rows that match (see search_file in src/web/worker.rs).
+function search(msg, read) {
+  const { id, fileNo, name } = msg;
+  try {
+    if (read && read.error) {
+      self.postMessage({ type: "found", id, rows: new Uint32Array(0), errors: [`${name}: could not be read again (${read.error})`] });
+      return;
+    }
+    const bytes = new Uint8Array(read ? read.bytes : msg.bytes);
+    const out = wasm.search_file(bytes, fileNo, msg.rows, msg.offsets, msg.lens, msg.fields, msg.text ?? undefined);
+    self.postMessage({ type: "found", id, rows: out.rows, errors: out.errors }, [out.rows.buffer]);
+  } catch (err) {
     self.postMessage({ type: "failed", id, error: message(err) });
   }
 }

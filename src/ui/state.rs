@@ -1,7 +1,6 @@
 //! Application state: the store and the signals views read. Loading writes here through
 //! [`LoadTarget`]; views only read.
 
-use crate::core::fields::{record_matches, RawPrefilter};
 use crate::core::filter::{select, Filter};
 use crate::core::ingest::{FileReport, Problem};
 use crate::core::route::{self, Route, View};
@@ -219,15 +218,17 @@ impl AppState {
             });
             self.deep_busy.set(rows.len().max(1));
             leptos::task::spawn_local(async move {
-                let text = filter.text.as_deref();
-                let prefilter = RawPrefilter::new(&filter.fields, text);
-                let (records, _unreadable) =
-                    crate::web::files::read_records_where(&rows, prefilter.as_ref()).await;
-                let hits = records
-                    .into_iter()
-                    .filter(|(_, rec)| record_matches(rec, &filter.fields, text))
-                    .map(|(row, _)| row)
-                    .collect();
+                let stale = || {
+                    self.route.with_untracked(|r| r.filter != filter)
+                        || self.version.get_untracked() != v
+                };
+                let (hits, _unreadable) = crate::web::files::search_records(
+                    &rows,
+                    &filter.fields,
+                    filter.text.as_deref(),
+                    stale,
+                )
+                .await;
                 let current = self.route.with_untracked(|r| r.filter == filter)
                     && self.version.get_untracked() == v;
                 if current {
@@ -277,9 +278,14 @@ impl AppState {
                 if stale() {
                     return;
                 }
-                let mut rows = self
+                let mut detector = self
                     .store
-                    .with_value(|s| crate::core::detect::candidates(s, &settings));
+                    .with_value(|s| crate::core::detect::Detector::new(s, &settings));
+                crate::web::yield_now().await;
+                if stale() {
+                    return;
+                }
+                let mut rows = self.store.with_value(|s| detector.candidates(s));
                 crate::web::yield_now().await;
                 if stale() {
                     return;
@@ -293,13 +299,6 @@ impl AppState {
                         .collect()
                 });
                 self.detect_progress.set(Some((0, rows.len())));
-                crate::web::yield_now().await;
-                if stale() {
-                    return;
-                }
-                let mut detector = self
-                    .store
-                    .with_value(|s| crate::core::detect::Detector::new(s, &settings));
                 let mut sigma_rows = Vec::new();
                 // A few files per read (read_records yields between files itself), then
                 // the rules over those records in slices of about 10 ms.

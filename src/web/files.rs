@@ -33,6 +33,15 @@ pub fn keep(file: u32, source: Source) {
     });
 }
 
+/// Runs `f` on a kept source without copying it.
+pub fn with_kept<R>(file: u32, f: impl FnOnce(&Source) -> R) -> Option<R> {
+    SOURCES.with(|s| {
+        s.borrow()
+            .get(file as usize)
+            .and_then(|x| x.as_ref().map(f))
+    })
+}
+
 /// A handle on a kept source (a cheap copy for files; a copy of the bytes otherwise).
 pub fn kept(file: u32) -> Option<Source> {
     SOURCES.with(|s| {
@@ -311,4 +320,48 @@ pub async fn read_text(file: &File) -> Result<String, String> {
         .map_err(|e| format!("{}: could not be read ({})", file.name(), js_error(&e)))?;
     text.as_string()
         .ok_or_else(|| format!("{}: is not text", file.name()))
+}
+
+/// Whole-record search over `rows`: the rows whose records match every field = value pair
+/// and the free text, and the files that could not be read. Runs in a pool of workers
+/// (each re-reads its files and answers with rows, so the page stays free) or, without
+/// worker support, on the page a file at a time. `stale` stops it early (the answer is
+/// then incomplete and must be dropped).
+pub async fn search_records(
+    rows: &[(u32, crate::core::ingest::Origin)],
+    fields: &[(String, String)],
+    text: Option<&str>,
+    stale: impl Fn() -> bool,
+) -> (Vec<u32>, Vec<String>) {
+    use crate::core::fields::{record_matches, RawPrefilter};
+    use std::collections::BTreeMap;
+    let mut by_file: BTreeMap<u32, Vec<(u32, crate::core::ingest::Origin)>> = BTreeMap::new();
+    for &(row, origin) in rows {
+        by_file.entry(origin.file).or_default().push((row, origin));
+    }
+    let mut errors = Vec::new();
+    let mut files = Vec::new();
+    for (file, rows) in by_file {
+        match with_kept(file, |s| s.path().to_owned()) {
+            Some(path) => files.push(super::pool::SearchFile { file, path, rows }),
+            None => errors.push(format!("file {file}: no longer available")),
+        }
+    }
+    let on_page: Vec<(u32, crate::core::ingest::Origin)> =
+        match super::pool::search(files, fields, text, &stale, |_| {}).await {
+            Some(found) => {
+                errors.extend(found.errors);
+                return (found.rows, errors);
+            }
+            None => rows.to_vec(),
+        };
+    let prefilter = RawPrefilter::new(fields, text);
+    let (records, more) = read_records_where(&on_page, prefilter.as_ref()).await;
+    errors.extend(more);
+    let hits = records
+        .into_iter()
+        .filter(|(_, rec)| record_matches(rec, fields, text))
+        .map(|(row, _)| row)
+        .collect();
+    (hits, errors)
 }

@@ -512,3 +512,172 @@ pub fn bench_inflate(bytes: &[u8]) -> f64 {
 pub fn wasm_memory_bytes_now() -> f64 {
     wasm_memory_bytes() as f64
 }
+
+/// One file of a whole-record search: its source and the rows to check in it.
+pub struct SearchFile {
+    /// The file's number (its source is kept by `files::keep`).
+    pub file: u32,
+    pub path: String,
+    pub rows: Vec<(u32, crate::core::ingest::Origin)>,
+}
+
+/// What a whole-record search found: the matching rows and the files it could not read.
+#[derive(Default)]
+pub struct Found {
+    pub rows: Vec<u32>,
+    pub errors: Vec<String>,
+    /// Set when `stale` said to stop: `rows` is then incomplete.
+    pub stopped: bool,
+}
+
+/// Runs a whole-record search (field = value pairs and free text) in a pool of workers,
+/// the files spread across them as for a load. `None` when no worker could start (the
+/// caller searches on the page). `stale` is asked between messages: when it says the
+/// answer is no longer wanted, the workers are stopped at once. `progress(files done)` is
+/// told as files finish.
+pub async fn search(
+    files: Vec<SearchFile>,
+    fields: &[(String, String)],
+    text: Option<&str>,
+    stale: impl Fn() -> bool,
+    progress: impl Fn(usize),
+) -> Option<Found> {
+    let size = pool_size(files.len());
+    let (script, _, _) = urls().filter(|_| size > 0)?;
+    let inbox = Rc::new(Inbox::default());
+    let mut slots: Vec<Slot> = (0..size)
+        .filter_map(|i| Slot::start(&script, i, &inbox))
+        .collect();
+    let fields = serde_json::to_string(fields).unwrap_or_else(|_| "[]".to_owned());
+    let mut found = Found::default();
+    let mut next = 0;
+    let mut finished = 0;
+    let mut ever_ready = false;
+    let mut retry: VecDeque<usize> = VecDeque::new();
+    while finished < files.len() {
+        if stale() {
+            found.stopped = true;
+            break;
+        }
+        let messages: Vec<_> = inbox.messages.borrow_mut().drain(..).collect();
+        for (i, data) in messages {
+            let Some(slot) = slots.get_mut(i).filter(|s| !s.dead) else {
+                continue;
+            };
+            match field(&data, "type")
+                .as_string()
+                .unwrap_or_default()
+                .as_str()
+            {
+                "ready" => {
+                    slot.ready = true;
+                    ever_ready = true;
+                }
+                "found" => {
+                    slot.busy.pop_front();
+                    finished += 1;
+                    found
+                        .rows
+                        .extend(js_sys::Uint32Array::new(&field(&data, "rows")).to_vec());
+                    let errors = js_sys::Array::from(&field(&data, "errors"));
+                    found
+                        .errors
+                        .extend(errors.iter().filter_map(|e| e.as_string()));
+                    progress(finished);
+                }
+                _ => {
+                    // A worker failed: its current file is reported, the rest go to
+                    // another worker (or a fresh one).
+                    let error = field(&data, "error")
+                        .as_string()
+                        .unwrap_or_else(|| "the worker stopped".to_owned());
+                    if let Some(j) = slot.busy.pop_front() {
+                        finished += 1;
+                        found.errors.push(format!(
+                            "{}: the worker searching it failed ({error})",
+                            files[j].path
+                        ));
+                    }
+                    retry.extend(slot.busy.drain(..));
+                    slot.stop();
+                    if ever_ready {
+                        if let Some(fresh) = Slot::start(&script, i, &inbox) {
+                            *slot = fresh;
+                        }
+                    }
+                }
+            }
+        }
+        if !ever_ready && slots.iter().all(|s| s.dead) {
+            return None;
+        }
+        for slot in slots.iter_mut().filter(|s| s.ready && !s.dead) {
+            while slot.busy.len() < AHEAD {
+                let j = match retry.pop_front() {
+                    Some(j) => j,
+                    None if next < files.len() => {
+                        next += 1;
+                        next - 1
+                    }
+                    None => break,
+                };
+                match post_search(&slot.worker, j, &files[j], &fields, text) {
+                    Ok(()) => slot.busy.push_back(j),
+                    Err(e) => {
+                        finished += 1;
+                        found.errors.push(format!("{}: {e}", files[j].path));
+                    }
+                }
+            }
+        }
+        if finished < files.len() {
+            inbox.wait().await;
+        }
+    }
+    for slot in &mut slots {
+        slot.stop();
+    }
+    Some(found)
+}
+
+/// Sends one file of a search to a worker: a `File` as a handle, bytes as a copy (the page
+/// keeps its own).
+fn post_search(
+    worker: &Worker,
+    id: usize,
+    job: &SearchFile,
+    fields: &str,
+    text: Option<&str>,
+) -> Result<(), String> {
+    let message = Object::new();
+    let set = |k: &str, v: &JsValue| Reflect::set(&message, &JsValue::from_str(k), v);
+    let rows: Vec<u32> = job.rows.iter().map(|r| r.0).collect();
+    let offsets: Vec<f64> = job.rows.iter().map(|r| r.1.offset as f64).collect();
+    let lens: Vec<u32> = job.rows.iter().map(|r| r.1.len).collect();
+    let result = (|| -> Result<(), JsValue> {
+        set("type", &"search".into())?;
+        set("id", &(id as f64).into())?;
+        set("fileNo", &job.file.into())?;
+        set("name", &job.path.as_str().into())?;
+        set("rows", &js_sys::Uint32Array::from(rows.as_slice()))?;
+        set("offsets", &js_sys::Float64Array::from(offsets.as_slice()))?;
+        set("lens", &js_sys::Uint32Array::from(lens.as_slice()))?;
+        set("fields", &fields.into())?;
+        set("text", &text.map_or(JsValue::NULL, JsValue::from_str))?;
+        let transfer = js_sys::Array::new();
+        let source = super::files::with_kept(job.file, |source| match source {
+            Source::File { file, .. } => set("file", file),
+            Source::Memory { bytes, .. } => {
+                let copy = Uint8Array::from(bytes.as_slice()).buffer();
+                transfer.push(&copy);
+                set("bytes", &copy)
+            }
+        });
+        match source {
+            Some(set) => set?,
+            None => return Err(JsValue::from_str("no longer available")),
+        };
+        worker.post_message_with_transfer(&message, &transfer)
+    })();
+    result.map_err(|e| js_error(&e))
+}

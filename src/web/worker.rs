@@ -67,3 +67,52 @@ impl WorkerIngest {
         store.pack(&report)
     }
 }
+
+/// Whole-record search inside a worker: re-reads the given rows of one file (its bytes as
+/// loaded; `offsets`/`lens` locate each row's record), keeps the records that match the
+/// field = value pairs (`fields`, a JSON array of pairs) and the free text, and returns
+/// `{rows: Uint32Array, errors: string[]}`.
+#[wasm_bindgen]
+pub fn search_file(
+    bytes: &[u8],
+    file: u32,
+    rows: &[u32],
+    offsets: &[f64],
+    lens: &[u32],
+    fields: &str,
+    text: Option<String>,
+) -> JsValue {
+    use crate::core::fields::{record_matches, RawPrefilter};
+    use crate::core::ingest::Origin;
+    let fields: Vec<(String, String)> = serde_json::from_str(fields).unwrap_or_default();
+    let origins: Vec<(u32, Origin)> = rows
+        .iter()
+        .zip(offsets.iter().zip(lens))
+        .map(|(&row, (&offset, &len))| {
+            let origin = Origin {
+                file,
+                offset: offset as u64,
+                len,
+            };
+            (row, origin)
+        })
+        .collect();
+    let text = text.as_deref();
+    let prefilter = RawPrefilter::new(&fields, text);
+    let (records, errors) =
+        crate::core::export::records_of_file_where(bytes, &origins, prefilter.as_ref());
+    let hits: Vec<u32> = records
+        .iter()
+        .filter(|(_, rec)| record_matches(rec, &fields, text))
+        .map(|(row, _)| *row)
+        .collect();
+    let out = js_sys::Object::new();
+    let _ = js_sys::Reflect::set(
+        &out,
+        &"rows".into(),
+        &js_sys::Uint32Array::from(hits.as_slice()),
+    );
+    let list: js_sys::Array = errors.iter().map(|e| JsValue::from_str(e)).collect();
+    let _ = js_sys::Reflect::set(&out, &"errors".into(), &list);
+    out.into()
+}

@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { serve, launch, openApp, walk, records, tile, tableRows } from "./support.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
-let server, browser, files, recs, distinct;
+let server, browser, files, recs, distinct, searchIp;
 
 before(async () => {
   const dir = mkdtempSync(join(tmpdir(), "trailglass-workers-"));
@@ -27,6 +27,7 @@ before(async () => {
   files = await walk(dir);
   recs = (await Promise.all(files.map(records))).flat();
   distinct = new Set(recs.map((r) => r.eventID)).size;
+  searchIp = recs.map((r) => r.sourceIPAddress).find((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip ?? ""));
   server = await serve(join(root, "dist"));
   browser = await launch();
 });
@@ -52,7 +53,16 @@ async function load(workers, { noWorkerApi = false } = {}) {
   const notes = await page.textContent('[data-testid="load-notes"]');
   await page.click('[data-testid="chart-services"] summary');
   const services = await tableRows(page, "table-services");
-  return { page, errors, foreign, used, kpis, notes, services };
+  // Whole-record searches (run in the same number of workers, or on the page).
+  const searches = [];
+  for (const hash of [`#/?q=${searchIp}`, "#/?params=['instanceType']&value=['t3.micro']"]) {
+    await page.evaluate((h) => (location.hash = h), hash);
+    await page.waitForSelector('[data-testid="filter-chip"]');
+    await page.waitForFunction(() => document.querySelector('[data-testid="filter-bar"]').dataset.searching === "false", null, { timeout: 60_000 });
+    searches.push(await tile(page, "kpi-events"));
+  }
+  await page.evaluate(() => (location.hash = "#/"));
+  return { page, errors, foreign, used, kpis, notes, services, searches };
 }
 
 test("two workers, one worker and the page's own loop load the same events", async () => {
@@ -64,7 +74,14 @@ test("two workers, one worker and the page's own loop load the same events", asy
   assert.equal(one.used, 1);
   const page = await load(0);
   assert.equal(page.used, 0);
+  // The searches' counts are the plain reader's (distinct events).
+  const unique = [...new Map(recs.map((r) => [r.eventID, r])).values()];
+  const byIp = unique.filter((r) => JSON.stringify(r).includes(searchIp)).length;
+  const micro = unique.filter((r) => r.requestParameters?.instanceType === "t3.micro").length;
+  assert.ok(byIp > 0 && micro > 0, `${byIp} ${micro}`);
+  assert.deepEqual(two.searches, [byIp, micro]);
   for (const other of [one, page]) {
+    assert.deepEqual(other.searches, two.searches);
     assert.deepEqual(other.kpis, two.kpis);
     assert.equal(other.notes, two.notes);
     assert.deepEqual(other.services, two.services);
