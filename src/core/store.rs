@@ -72,6 +72,15 @@ impl Seen {
         }
     }
 
+    /// Makes room for `total` keys in all, spread evenly over the shards.
+    pub fn reserve_total(&mut self, total: usize) {
+        let per_shard = total / Self::SHARDS + 1;
+        self.shard(0);
+        for m in &mut self.shards {
+            m.reserve(per_shard.saturating_sub(m.len()));
+        }
+    }
+
     /// The row recorded for `key`.
     pub fn get(&self, key: u64) -> Option<u32> {
         self.shards
@@ -260,6 +269,40 @@ impl Store {
         self.time.is_empty()
     }
 
+    /// Makes room for `rows` events in all (with their resources at the rate seen so far),
+    /// so a big load grows its columns while they are small instead of copying them all at
+    /// once near the end (at 5M events one such doubling held the page 300-600 ms).
+    pub fn reserve_rows(&mut self, rows: usize) {
+        let more = rows.saturating_sub(self.len());
+        if more == 0 || rows <= self.time.capacity() {
+            return;
+        }
+        self.time.reserve(more);
+        self.actor.reserve(more);
+        for column in [
+            &mut self.event_name,
+            &mut self.event_source,
+            &mut self.region,
+            &mut self.source_ip,
+            &mut self.user_agent,
+            &mut self.error_code,
+            &mut self.account,
+            &mut self.access_key,
+        ] {
+            column.reserve(more);
+        }
+        self.flags.reserve(more);
+        self.client.reserve(more);
+        self.origin.reserve(more);
+        self.res_start.reserve(more);
+        self.event_uuid.reserve(more);
+        let per_row = self.res_name.len() as f64 / self.len().max(1) as f64;
+        let res = (per_row * more as f64) as usize;
+        self.res_name.reserve(res);
+        self.res_type.reserve(res);
+        self.seen.reserve_total(rows);
+    }
+
     /// Every row, in load order: the selection with no filter.
     pub fn all_rows(&self) -> Vec<u32> {
         (0..self.len() as u32).collect()
@@ -440,6 +483,27 @@ mod tests {
         all.sort_unstable_by_key(|&(_, r)| r);
         assert_eq!(all.len(), keys.len());
         assert!(all.iter().zip(&keys).all(|(&(k, _), &want)| k == want));
+    }
+
+    #[test]
+    fn reserving_rows_keeps_the_store_the_same() {
+        let doc = br#"{"Records":[{"eventID":"4875188c-6124-4770-ab80-8d44a6a2ff36","eventName":"A","resources":[{"ARN":"x"}]},{"eventID":"4875188c-6124-4770-ab80-8d44a6a2ff37","eventName":"B"}]}"#;
+        let mut plain = Store::new();
+        ingest_bytes(0, "f", doc, &mut plain);
+        let mut reserved = Store::new();
+        ingest_bytes(0, "f", doc, &mut reserved);
+        reserved.reserve_rows(10_000);
+        assert!(reserved.time.capacity() >= 10_000 && reserved.origin.capacity() >= 10_000);
+        assert!(reserved.approx_bytes() > plain.approx_bytes());
+        // Loading more (including a duplicate) gives the same answers either way.
+        for s in [&mut plain, &mut reserved] {
+            ingest_bytes(1, "g", doc, s);
+        }
+        assert_eq!(reserved.len(), 2);
+        assert_eq!(reserved.all_rows(), plain.all_rows());
+        assert_eq!(reserved.event_id(1), plain.event_id(1));
+        assert_eq!(reserved.resources(0).count(), 1);
+        reserved.reserve_rows(5); // less than held: nothing happens
     }
 
     #[test]

@@ -411,38 +411,59 @@ pub fn EventTable() -> impl IntoView {
             .collect();
         format!("grid-template-columns: {}", cols.join(" "))
     };
-    // The whole store sorted by each column once per load; a filter then only restricts it.
-    // After a load, the sort waits one task so it does not add to the task that redraws
-    // the overview (at a million rows each takes tens of milliseconds).
-    let sorted_version = RwSignal::new(state.version.get_untracked());
+    // The whole store sorted by the chosen column once per load (and per column); a filter
+    // then only restricts it. The sort runs in steps of a few milliseconds in tasks of its
+    // own (at five million rows it takes 300-400 ms in all); until it is done the table
+    // keeps the previous order of the same load, or shows nothing after a new load (the
+    // previous order may name rows that are gone).
+    let sorted: RwSignal<Option<(u64, SortKey, Vec<u32>)>> = RwSignal::new(None);
     Effect::new(move |_| {
         let v = state.version.get();
-        if v != sorted_version.get_untracked() {
-            leptos::task::spawn_local(async move {
-                crate::web::yield_now().await;
-                if state.version.get_untracked() == v {
-                    sorted_version.set(v);
-                }
-            });
+        let key = sort.with(|s| s.0);
+        let fresh = sorted.with_untracked(|s| s.as_ref().is_some_and(|s| s.0 == v && s.1 == key));
+        if fresh {
+            return;
         }
-    });
-    let sorted_all = Memo::new(move |_| {
-        let (key, _) = sort.get();
-        sorted_version.track();
-        state.store.with_value(|s| {
-            crate::web::timed("table sort", || query::sorted(s, &s.all_rows(), key, false))
-        })
+        leptos::task::spawn_local(async move {
+            // (The table may be gone by then: its signals are disposed.)
+            let stale = move || {
+                state.version.get_untracked() != v || sort.try_with_untracked(|s| s.0) != Some(key)
+            };
+            crate::web::yield_now().await;
+            if stale() {
+                return;
+            }
+            let mut spent = 0.0;
+            let mut step = state.store.with_value(|s| {
+                crate::web::timed("table keys", || query::StepSort::new(s, s.all_rows(), key))
+            });
+            loop {
+                let t0 = crate::web::now_ms();
+                let mut done = false;
+                state.store.with_value(|s| {
+                    while !done && crate::web::now_ms() - t0 < 8.0 {
+                        done = step.step(s, 1 << 15);
+                    }
+                });
+                spent += crate::web::now_ms() - t0;
+                if done {
+                    break;
+                }
+                crate::web::yield_now().await;
+                if stale() {
+                    return;
+                }
+            }
+            crate::web::record_timing("table sort", spent);
+            sorted.set(Some((v, key, step.into_rows())));
+        });
     });
     let order = Memo::new(move |_| {
         let desc = sort.get().1;
-        if sorted_version.get() != state.version.get() {
-            // The sort of this version is a task away; the last one may name rows that
-            // are gone.
-            return Vec::new();
-        }
+        let v = state.version.get();
         let len = state.store.with_value(|s| s.len());
-        let mut rows = sorted_all.with(|all| {
-            state.selection.with(|sel| {
+        let mut rows = sorted.with(|all| match all {
+            Some((sv, _, all)) if *sv == v => state.selection.with(|sel| {
                 crate::web::timed("table order", || {
                     if sel.len() == len {
                         all.clone()
@@ -450,7 +471,8 @@ pub fn EventTable() -> impl IntoView {
                         query::restrict(all, sel, len)
                     }
                 })
-            })
+            }),
+            _ => Vec::new(),
         });
         if desc {
             rows.reverse();

@@ -50,6 +50,15 @@ pub(crate) fn memory_guard(
     store.memory_guard(wasm_memory_bytes(), limits, files_done, files_total)
 }
 
+/// Reserves room for the `expected` events a load is heading for, within nine tenths of
+/// the memory limit (the guard still stops a load that outgrows it).
+pub(crate) fn reserve_for(store: &mut Store, expected: usize) {
+    let limits = LIMITS.with(Cell::get);
+    let per_row = (store.approx_bytes() / store.len().max(1)).max(1) as u64;
+    let cap = (limits.store / per_row * 9 / 10) as usize;
+    store.reserve_rows(expected.min(cap));
+}
+
 /// How long the loop may hold the main thread before yielding.
 pub(crate) const BUDGET_MS: f64 = 10.0;
 /// Bytes read from a browser file per read (bounded memory for large files).

@@ -37,7 +37,12 @@ thread_local! {
 pub fn timed<T>(label: &'static str, f: impl FnOnce() -> T) -> T {
     let t0 = now_ms();
     let out = f();
-    let ms = now_ms() - t0;
+    record_timing(label, now_ms() - t0);
+    out
+}
+
+/// Records `ms` spent on `label` (see [`timed`]), for work measured in pieces.
+pub fn record_timing(label: &'static str, ms: f64) {
     TIMINGS.with(|t| {
         let mut t = t.borrow_mut();
         match t.iter_mut().find(|e| e.0 == label) {
@@ -48,7 +53,6 @@ pub fn timed<T>(label: &'static str, f: impl FnOnce() -> T) -> T {
             None => t.push((label, ms, 1)),
         }
     });
-    out
 }
 
 /// The timings noted by [`timed`] since the last call, as JSON `{label: [ms, times]}`,

@@ -11,7 +11,7 @@
 //! back and the caller uses `load::run` on the page.
 
 use super::files::{keep, Source};
-use super::load::{memory_guard, wasm_memory_bytes, LoadTarget, Progress, BUDGET_MS};
+use super::load::{memory_guard, reserve_for, wasm_memory_bytes, LoadTarget, Progress, BUDGET_MS};
 use super::{js_error, now_ms, yield_now};
 use crate::core::ingest::{FileReport, Problem, ProblemKind, SizeEstimate};
 use crate::core::store::Part;
@@ -240,6 +240,9 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
     let mut slice_start = now_ms();
     let mut last_progress = slice_start;
     let mut retry: VecDeque<usize> = VecDeque::new();
+    // When to make room for the whole load (see `Store::reserve_rows`): once a few files
+    // give a rate of events per byte, and again a quarter of the way in.
+    let mut reserve_at: Vec<usize> = vec![(jobs.len() / 20).max(16), jobs.len() / 4];
     loop {
         if target.cancelled() {
             break;
@@ -356,6 +359,14 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
             bytes_merged += job.size.unwrap_or(job.read);
             p.files_done += 1;
             next_merge += 1;
+            if reserve_at.first() == Some(&p.files_done) {
+                reserve_at.remove(0);
+                let total = estimate.total() as f64;
+                target.with_store(&mut |s| {
+                    let rate = s.len() as f64 / bytes_merged.max(1) as f64;
+                    reserve_for(s, (rate * total * 1.05) as usize);
+                });
+            }
             if now_ms() - slice_start > BUDGET_MS {
                 break;
             }
