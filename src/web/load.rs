@@ -50,13 +50,12 @@ pub(crate) fn memory_guard(
     store.memory_guard(wasm_memory_bytes(), limits, files_done, files_total)
 }
 
-/// Reserves room for the `expected` events a load is heading for, within nine tenths of
-/// the memory limit (the guard still stops a load that outgrows it).
-pub(crate) fn reserve_for(store: &mut Store, expected: usize) {
+/// How many events to make room for when a load is heading for `expected`: at most nine
+/// tenths of what the memory limit allows (the guard still stops a load that outgrows it).
+pub(crate) fn room_for(store: &Store, expected: usize) -> usize {
     let limits = LIMITS.with(Cell::get);
     let per_row = (store.approx_bytes() / store.len().max(1)).max(1) as u64;
-    let cap = (limits.store / per_row * 9 / 10) as usize;
-    store.reserve_rows(expected.min(cap));
+    expected.min((limits.store / per_row * 9 / 10) as usize)
 }
 
 /// How long the loop may hold the main thread before yielding.

@@ -11,7 +11,7 @@
 //! back and the caller uses `load::run` on the page.
 
 use super::files::{keep, Source};
-use super::load::{memory_guard, reserve_for, wasm_memory_bytes, LoadTarget, Progress, BUDGET_MS};
+use super::load::{memory_guard, room_for, wasm_memory_bytes, LoadTarget, Progress, BUDGET_MS};
 use super::{js_error, now_ms, yield_now};
 use crate::core::ingest::{FileReport, Problem, ProblemKind, SizeEstimate};
 use crate::core::store::Part;
@@ -243,9 +243,17 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
     // When to make room for the whole load (see `Store::reserve_rows`): once a few files
     // give a rate of events per byte, and again a quarter of the way in.
     let mut reserve_at: Vec<usize> = vec![(jobs.len() / 20).max(16), jobs.len() / 4];
+    // The room being made: (events, next column), one column per turn of the loop so no
+    // task copies more than one column.
+    let mut reserving: Option<(usize, usize)> = None;
     loop {
         if target.cancelled() {
             break;
+        }
+        if let Some((rows, column)) = reserving {
+            let mut more = false;
+            target.with_store(&mut |s| more = s.reserve_rows_step(rows, column));
+            reserving = more.then_some((rows, column + 1));
         }
         let messages: Vec<_> = inbox.messages.borrow_mut().drain(..).collect();
         for (i, data) in messages {
@@ -364,7 +372,10 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
                 let total = estimate.total() as f64;
                 target.with_store(&mut |s| {
                     let rate = s.len() as f64 / bytes_merged.max(1) as f64;
-                    reserve_for(s, (rate * total * 1.05) as usize);
+                    let rows = room_for(s, (rate * total * 1.1) as usize);
+                    if !s.has_room_for(rows) {
+                        reserving = Some((rows, 0));
+                    }
                 });
             }
             if now_ms() - slice_start > BUDGET_MS {
