@@ -200,7 +200,14 @@ impl AppState {
         Effect::new(move |_| {
             let v = self.version.get();
             let filter = self.route.with(|r| r.filter.clone());
-            if !filter.needs_records() || self.phase.get() == Phase::Loading {
+            if !filter.needs_records() {
+                // A search left for a filter without one is no longer waited for.
+                if self.deep_busy.get_untracked() != 0 {
+                    self.deep_busy.set(0);
+                }
+                return;
+            }
+            if self.phase.get() == Phase::Loading {
                 return;
             }
             let done = self.deep.with_untracked(|d| {
