@@ -840,17 +840,20 @@ fn fixture_sigma_rules() -> Vec<SigmaRule> {
 }
 
 /// Every record in the fixture folders that hold logs (plain reader, duplicates kept).
+/// The fixture folders of CloudTrail log files (Panther's labelled records aside).
+const LOG_FOLDERS: [&str; 7] = [
+    "flaws2",
+    "stratus-detonation-logs",
+    "trailscraper-tests",
+    "awsdocs-examples",
+    "plaso-testdata",
+    "aws-ctpl-testres",
+    "cloudtrail2sightings/unzipped",
+];
+
 fn all_fixture_records() -> Vec<Value> {
     let mut records = Vec::new();
-    for folder in [
-        "flaws2",
-        "stratus-detonation-logs",
-        "trailscraper-tests",
-        "awsdocs-examples",
-        "plaso-testdata",
-        "aws-ctpl-testres",
-        "cloudtrail2sightings/unzipped",
-    ] {
+    for folder in LOG_FOLDERS {
         for path in log_files(folder) {
             records.extend(plain_records(&read(&path)).unwrap_or_default());
         }
@@ -1340,20 +1343,12 @@ fn needles_of(record: &Value) -> Vec<Search> {
 /// numeric keys, raw control characters); and it rules out the records that lack a needle.
 #[test]
 fn search_shortcuts_never_hide_a_match() {
-    let mut files: Vec<(String, Vec<u8>)> = [
-        "flaws2",
-        "stratus-detonation-logs",
-        "trailscraper-tests",
-        "awsdocs-examples",
-        "plaso-testdata",
-        "aws-ctpl-testres",
-        "cloudtrail2sightings/unzipped",
-        "panther-cloudtrail",
-    ]
-    .iter()
-    .flat_map(|f| log_files(f))
-    .map(|p| (p.display().to_string(), gunzip_if_needed(&read(&p))))
-    .collect();
+    let mut files: Vec<(String, Vec<u8>)> = LOG_FOLDERS
+        .iter()
+        .chain(&["panther-cloudtrail"])
+        .flat_map(|f| log_files(f))
+        .map(|p| (p.display().to_string(), gunzip_if_needed(&read(&p))))
+        .collect();
     let awkward = json!({"eventName": "Put\"Quoted\"", "userAgent": "C:\\tools\\aws.exe",
         "requestParameters": {"policy": "{\"Statement\":[{\"Effect\":\"Allow\"}]}",
             "temp": "212\u{212A}", "city": "İstanbul MÜNCHEN", "5xx": {"0a": [[1, "10.0.0.1"]]}},

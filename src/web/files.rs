@@ -348,7 +348,7 @@ pub async fn search_records(
         }
     }
     let on_page: Vec<(u32, crate::core::ingest::Origin)> =
-        match super::pool::search(files, fields, text, &stale, |_| {}).await {
+        match super::pool::search(files, fields, text, &stale).await {
             Some(found) => {
                 errors.extend(found.errors);
                 return (found.rows, errors);

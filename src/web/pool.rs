@@ -548,21 +548,18 @@ pub struct SearchFile {
 pub struct Found {
     pub rows: Vec<u32>,
     pub errors: Vec<String>,
-    /// Set when `stale` said to stop: `rows` is then incomplete.
-    pub stopped: bool,
 }
 
 /// Runs a whole-record search (field = value pairs and free text) in a pool of workers,
 /// the files spread across them as for a load. `None` when no worker could start (the
 /// caller searches on the page). `stale` is asked between messages: when it says the
-/// answer is no longer wanted, the workers are stopped at once. `progress(files done)` is
-/// told as files finish.
+/// answer is no longer wanted, the workers are stopped at once (the answer is then
+/// incomplete: the caller, which asked, drops it).
 pub async fn search(
     files: Vec<SearchFile>,
     fields: &[(String, String)],
     text: Option<&str>,
     stale: impl Fn() -> bool,
-    progress: impl Fn(usize),
 ) -> Option<Found> {
     let size = pool_size(files.len());
     let (script, _, _) = urls().filter(|_| size > 0)?;
@@ -578,7 +575,6 @@ pub async fn search(
     let mut retry: VecDeque<usize> = VecDeque::new();
     while finished < files.len() {
         if stale() {
-            found.stopped = true;
             break;
         }
         let messages: Vec<_> = inbox.messages.borrow_mut().drain(..).collect();
@@ -605,7 +601,6 @@ pub async fn search(
                     found
                         .errors
                         .extend(errors.iter().filter_map(|e| e.as_string()));
-                    progress(finished);
                 }
                 _ => {
                     // A worker failed: its current file is reported, the rest go to
