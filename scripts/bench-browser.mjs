@@ -64,6 +64,7 @@ const workers = process.env.WORKERS === undefined ? -1 : Number(process.env.WORK
 }
 for (let run = 1; run <= runs; run++) {
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+  if (process.env.CONSOLE) page.on("console", (m) => console.log(`console: ${m.text()}`));
   await page.goto(server.url);
   await page.waitForSelector('[data-testid="app"][data-state="empty"]');
   await page.evaluate((n) => window.wasmBindings.set_ingest_workers(n), workers);
@@ -96,9 +97,22 @@ for (let run = 1; run <= runs; run++) {
     await cdp.send("Profiler.setSamplingInterval", { interval: 200 });
     await cdp.send("Profiler.start");
   }
+  // TRACE_LOAD=file.json: a Chrome trace (tasks with their script, style and layout) from
+  // pick to drawn; `node scripts/long-tasks.mjs file.json` lists what the long tasks did.
+  const traceEvents = [];
+  if (process.env.TRACE_LOAD) {
+    cdp.on("Tracing.dataCollected", (e) => traceEvents.push(...e.value));
+    await cdp.send("Tracing.start", { categories: "devtools.timeline,disabled-by-default-devtools.timeline,v8.execute", transferMode: "ReportEvents" });
+  }
   await page.setInputFiles('[data-testid="file-input"]', files);
   await page.waitForFunction(() => window.__bench.drawn, null, { timeout: 600_000, polling: 100 });
   if (process.env.PROFILE_LOAD) writeFileSync(process.env.PROFILE_LOAD, JSON.stringify((await cdp.send("Profiler.stop")).profile));
+  if (process.env.TRACE_LOAD) {
+    const done = new Promise((resolve) => cdp.once("Tracing.tracingComplete", resolve));
+    await cdp.send("Tracing.end");
+    await done;
+    writeFileSync(process.env.TRACE_LOAD, JSON.stringify(traceEvents));
+  }
   const b = await page.evaluate(() => window.__bench);
   // Detection (the Findings tile) runs after the overview is drawn, in slices; filters are
   // timed once it is done, as a user would find the page.

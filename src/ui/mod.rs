@@ -56,6 +56,8 @@ async fn drain(state: AppState) {
         }
     }
     PENDING.with(|p| p.borrow_mut().clear());
+    // The redraw in a task of its own, not after the last merge.
+    yield_now().await;
     state.refresh();
     // Digests loaded: check every log file against them, so tampered files are marked.
     let files = state.checkable_files.get_untracked();

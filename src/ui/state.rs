@@ -461,4 +461,8 @@ impl LoadTarget for AppState {
     fn cancelled(&self) -> bool {
         self.cancel.get_untracked()
     }
+
+    fn warm_up(&self) {
+        self.store.with_value(super::overview::warm_up);
+    }
 }

@@ -75,6 +75,9 @@ pub trait LoadTarget {
     fn file_done(&self, report: FileReport);
     /// Whether the user asked to stop.
     fn cancelled(&self) -> bool;
+    /// Called a few times during a long load, in a task of its own: a chance to prepare
+    /// the work the end of the load will do (see `ui::overview::warm_up`).
+    fn warm_up(&self) {}
 }
 
 /// How far loading has come.

@@ -246,6 +246,8 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
     // The room being made: (events, next column), one column per turn of the loop so no
     // task copies more than one column.
     let mut reserving: Option<(usize, usize)> = None;
+    // Whether to warm up the views (at the same points, once the room is made).
+    let mut warm = false;
     loop {
         if target.cancelled() {
             break;
@@ -254,6 +256,11 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
             let mut more = false;
             target.with_store(&mut |s| more = s.reserve_rows_step(rows, column));
             reserving = more.then_some((rows, column + 1));
+        } else if warm {
+            warm = false;
+            let t0 = now_ms();
+            target.warm_up();
+            stats.warm_up += now_ms() - t0;
         }
         let messages: Vec<_> = inbox.messages.borrow_mut().drain(..).collect();
         for (i, data) in messages {
@@ -369,6 +376,7 @@ pub async fn run(sources: Vec<Source>, target: &impl LoadTarget) -> Result<(), V
             next_merge += 1;
             if reserve_at.first() == Some(&p.files_done) {
                 reserve_at.remove(0);
+                warm = true;
                 let total = estimate.total() as f64;
                 target.with_store(&mut |s| {
                     let rate = s.len() as f64 / bytes_merged.max(1) as f64;
@@ -505,6 +513,8 @@ struct Stats {
     worker_busy: f64,
     /// On the page: copying, unpacking and merging parts.
     merge: f64,
+    /// On the page: warming up the views (`LoadTarget::warm_up`).
+    warm_up: f64,
     /// On the page: the whole loop, start to end.
     total: f64,
 }
