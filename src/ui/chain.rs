@@ -46,6 +46,7 @@ pub fn watch_chains(state: AppState) {
         state.chains_busy.set(true);
         spawn_local(async move {
             let mut index = ChainIndex::new();
+            let mut unreadable = Vec::new();
             let mut slice = now_ms();
             let stale = move || {
                 state.version.get_untracked() != v || state.phase.get_untracked() != Phase::Ready
@@ -55,7 +56,8 @@ pub fn watch_chains(state: AppState) {
                     break;
                 }
                 // Reads one file (and yields after it).
-                let (records, _unreadable) = crate::web::files::read_records(&group).await;
+                let (records, errors) = crate::web::files::read_records(&group).await;
+                unreadable.extend(errors);
                 for (row, record) in &records {
                     index.add(*row, record);
                     if now_ms() - slice > 10.0 {
@@ -68,6 +70,7 @@ pub fn watch_chains(state: AppState) {
                 state.chains.set(Some(ChainState {
                     version: v,
                     index: std::sync::Arc::new(index),
+                    unreadable,
                 }));
             }
             state.chains_busy.set(false);
@@ -160,6 +163,13 @@ pub fn ActorChains() -> impl IntoView {
                     None => view! { <p class="tg-notes" data-testid="chain-tracing">"Tracing role sessions to the calls that issued their keys…"</p> }.into_any(),
                     Some(lines) => chain_list(state, lines).into_any(),
                 }}
+                <super::Unreadable testid="chain-unreadable" what="the trail of issued keys" files=Signal::derive(move || {
+                    let v = state.version.get();
+                    state.chains.with(|c| match c {
+                        Some(c) if c.version == v => c.unreadable.clone(),
+                        _ => Vec::new(),
+                    })
+                })/>
                 <p class="tg-notes" data-testid="chain-coverage">
                     {move || coverage().map(|c| format!(
                         "In all loaded data: {} temporary keys used, {} issued by a call in the data, {} traced to the person who started the chain.",

@@ -69,6 +69,13 @@ pub fn FindingsView() -> impl IntoView {
             {move || (status(state) == "done" && findings.with(Vec::is_empty)).then(|| view! {
                 <p class="tg-notes" data-testid="findings-none">"No rule fired."</p>
             })}
+            <super::Unreadable testid="findings-unreadable" what="the findings" files=Signal::derive(move || {
+                let v = state.version.get();
+                state.findings.with(|d| match d {
+                    Some(d) if d.version == v => d.unreadable.clone(),
+                    _ => Vec::new(),
+                })
+            })/>
             // ---- One card per fired rule ----
             <div class="tg-findings__list">
                 {move || findings.get().into_iter().map(|f| view! { <FindingCard finding=f/> }).collect_view()}

@@ -283,6 +283,15 @@ pub fn FilterBar() -> impl IntoView {
                     {move || format!("Reading {} records to match the whole-record filters…", thousands(state.deep_busy.get() as u64))}
                 </p>
             </Show>
+            <super::Unreadable testid="search-unreadable" what="this search" files=Signal::derive(move || {
+                let v = state.version.get();
+                state.route.with(|r| {
+                    state.deep.with(|d| match d {
+                        Some(d) if d.filter == r.filter && d.version == v => d.unreadable.clone(),
+                        _ => Vec::new(),
+                    })
+                })
+            })/>
             <div class="tg-filters__row">
                 {move || {
                     let list = state.route.with(|r| chips(&r.filter));

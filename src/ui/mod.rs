@@ -318,3 +318,45 @@ fn Problems() -> impl IntoView {
         </Show>
     }
 }
+
+/// Files that could not be read again for a search, the findings or the key trail (a
+/// dropped file changed or removed on disk since it was loaded): each named, with what
+/// that leaves out. Nothing when every file was read.
+#[component]
+pub fn Unreadable(
+    /// `data-testid` of the note.
+    testid: &'static str,
+    /// What the files' events are left out of ("this search", "the findings", …).
+    what: &'static str,
+    #[prop(into)] files: Signal<Vec<String>>,
+) -> impl IntoView {
+    /// Files listed before the rest are counted.
+    const SHOWN: usize = 10;
+    view! {
+        <Show when=move || files.with(|f| !f.is_empty())>
+            <div class="tg-unreadable" data-testid=testid role="status">
+                <p>
+                    {move || {
+                        let n = files.with(Vec::len);
+                        format!(
+                            "{n} file{} could not be read again, so {} events are left out of {what}. Load {} again to include {}:",
+                            if n == 1 { "" } else { "s" },
+                            if n == 1 { "its" } else { "their" },
+                            if n == 1 { "it" } else { "them" },
+                            if n == 1 { "it" } else { "them" },
+                        )
+                    }}
+                </p>
+                <ul class="tg-route-errors">
+                    {move || files.with(|f| {
+                        let mut items: Vec<String> = f.iter().take(SHOWN).cloned().collect();
+                        if f.len() > SHOWN {
+                            items.push(format!("… and {} more", f.len() - SHOWN));
+                        }
+                        items.into_iter().map(|m| view! { <li>{m}</li> }).collect_view()
+                    })}
+                </ul>
+            </div>
+        </Show>
+    }
+}

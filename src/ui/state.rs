@@ -101,6 +101,9 @@ pub struct Detection {
     pub settings: crate::core::detect::Settings,
     pub sigma_version: u64,
     pub findings: Vec<crate::core::detect::Finding>,
+    /// Files whose candidate records could not be read again (their events were not
+    /// checked), each message naming the file.
+    pub unreadable: Vec<String>,
 }
 
 impl AppState {
@@ -229,7 +232,7 @@ impl AppState {
                     self.route.with_untracked(|r| r.filter != filter)
                         || self.version.get_untracked() != v
                 };
-                let (hits, _unreadable) = crate::web::files::search_records(
+                let (hits, unreadable) = crate::web::files::search_records(
                     &rows,
                     &filter.fields,
                     filter.text.as_deref(),
@@ -243,6 +246,7 @@ impl AppState {
                         filter,
                         version: v,
                         rows: hits,
+                        unreadable,
                     }));
                     self.deep_busy.set(0);
                 }
@@ -307,6 +311,7 @@ impl AppState {
                 });
                 self.detect_progress.set(Some((0, rows.len())));
                 let mut sigma_rows = Vec::new();
+                let mut unreadable = Vec::new();
                 // A few files per read (read_records yields between files itself), then
                 // the rules over those records in slices of about 10 ms.
                 let mut start = 0;
@@ -322,8 +327,8 @@ impl AppState {
                         }
                         end += 1;
                     }
-                    let (got, _unreadable) =
-                        crate::web::files::read_records(&rows[start..end]).await;
+                    let (got, errors) = crate::web::files::read_records(&rows[start..end]).await;
+                    unreadable.extend(errors);
                     let mut slice_start = crate::web::now_ms();
                     for piece in got.chunks(64) {
                         self.store.with_value(|s| {
@@ -356,6 +361,7 @@ impl AppState {
                     settings,
                     sigma_version,
                     findings,
+                    unreadable,
                 }));
                 self.detect_progress.set(None);
             });
@@ -393,6 +399,8 @@ impl AppState {
 pub struct ChainState {
     pub version: u64,
     pub index: std::sync::Arc<crate::core::chain::ChainIndex>,
+    /// Files whose issuing calls could not be read again, each message naming the file.
+    pub unreadable: Vec<String>,
 }
 
 /// The last digest-signature check: the report, how many keys were used, and every
@@ -410,6 +418,9 @@ pub struct DeepMatch {
     pub filter: Filter,
     pub version: u64,
     pub rows: Vec<u32>,
+    /// Files that could not be read again (their events are left out), each message
+    /// naming the file.
+    pub unreadable: Vec<String>,
 }
 
 /// The location hash, or "" outside a browser window.
