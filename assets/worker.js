@@ -96,8 +96,10 @@ function search(msg, read) {
       return;
     }
     const bytes = new Uint8Array(read ? read.bytes : msg.bytes);
-    const out = wasm.search_file(bytes, fileNo, msg.rows, msg.offsets, msg.lens, msg.fields, msg.text ?? undefined);
-    self.postMessage({ type: "found", id, rows: out.rows, errors: out.errors }, [out.rows.buffer]);
+    const out = wasm.search_file(bytes, fileNo, msg.rows, msg.offsets, msg.lens, msg.fields, msg.text ?? undefined, !!msg.withRecords);
+    const transfer = [out.rows.buffer];
+    if (out.records) transfer.push(out.records.buffer, out.lens.buffer);
+    self.postMessage({ type: "found", id, rows: out.rows, records: out.records, lens: out.lens, errors: out.errors }, transfer);
   } catch (err) {
     self.postMessage({ type: "failed", id, error: message(err) });
   }

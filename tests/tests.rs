@@ -809,6 +809,15 @@ fn demo_incident_fires_a_spread_of_rules() {
         trailglass::core::detect::run(&store, &everything, &Settings::default()),
         findings
     );
+    // Workers hand the records back a file at a time, in whatever order they finish:
+    // any order and any slicing gives the same findings.
+    let mut backwards = everything.clone();
+    backwards.reverse();
+    let mut detector = trailglass::core::detect::Detector::new(&store, &Settings::default());
+    for piece in backwards.chunks(97) {
+        detector.feed(&store, piece);
+    }
+    assert_eq!(detector.finish(&store), findings);
     let rules: HashSet<&str> = findings.iter().map(|f| f.rule.as_str()).collect();
     let severities: HashSet<&str> = findings.iter().map(|f| f.severity.as_str()).collect();
     assert!(rules.len() >= 12, "{rules:?}");
@@ -1100,6 +1109,57 @@ fn sigma_rule_set_equals_trying_every_rule() {
 
 /// Builds the chain index the way the page does: issuing rows found from columns, their
 /// records re-read from the files by origin.
+/// The issuing records of a folder, as the page gets them back (row, record).
+fn issuing_records(folder: &str) -> (Store, Vec<(u32, Value)>) {
+    use trailglass::core::chain::issuing_rows;
+    let files = log_files(folder);
+    let (store, _) = load_folder(folder);
+    let rows = issuing_rows(&store);
+    let mut all = Vec::new();
+    for (n, path) in files.iter().enumerate() {
+        let origins: Vec<_> = rows
+            .iter()
+            .filter(|&&r| store.origin[r as usize].file == n as u32)
+            .map(|&r| (r, store.origin[r as usize]))
+            .collect();
+        let (records, bad) = trailglass::core::export::records_of_file(&read(path), &origins);
+        assert!(bad.is_empty(), "{bad:?}");
+        all.extend(records);
+    }
+    (store, all)
+}
+
+#[test]
+fn chain_index_is_the_same_whatever_order_records_come_in() {
+    use trailglass::core::chain::ChainIndex;
+    let mut copied = 0;
+    for folder in LOG_FOLDERS {
+        let (_, mut records) = issuing_records(folder);
+        // The same key issued twice (a copy of a record that issued one, under a later
+        // row): the first row in the data wins, in either order.
+        let issued = records.iter().find(|(_, r)| {
+            r["errorCode"].is_null()
+                && r["responseElements"]["credentials"]["accessKeyId"]
+                    .as_str()
+                    .is_some_and(|k| k.starts_with("ASIA"))
+        });
+        if let Some((row, record)) = issued.cloned() {
+            records.push((row + 1_000_000, record));
+            copied += 1;
+        }
+        let mut forward = ChainIndex::new();
+        for (row, record) in &records {
+            forward.add(*row, record);
+        }
+        let mut backward = ChainIndex::new();
+        for (row, record) in records.iter().rev() {
+            backward.add(*row, record);
+        }
+        assert_eq!(forward, backward, "{folder}");
+    }
+    assert!(copied > 0, "no fixture folder has an issued key to copy");
+}
+
 fn chain_index_for(folder: &str) -> (Store, trailglass::core::chain::ChainIndex) {
     use trailglass::core::chain::{issuing_rows, ChainIndex};
     let files = log_files(folder);

@@ -98,7 +98,9 @@ impl ChainIndex {
         }
         let key = text(record, &["responseElements", "credentials", "accessKeyId"]);
         // Only temporary keys are issued; anything else is a redacted or made-up value.
-        if !key.starts_with("ASIA") || self.by_key.contains_key(key) {
+        // The first call in the data that issued it, whatever order the records come in.
+        let earlier = self.by_key.get(key).is_some_and(|issue| issue.row <= row);
+        if !key.starts_with("ASIA") || earlier {
             return;
         }
         let session = match call {

@@ -10,10 +10,8 @@ use crate::core::filter::{actor_matches, select, Filter};
 use crate::core::policy::least_privilege;
 use crate::core::route::View;
 use crate::core::store::Store;
-use crate::web::{now_ms, yield_now};
 use leptos::prelude::*;
 use leptos::task::spawn_local;
-use std::collections::BTreeMap;
 
 /// Traces the chains when a view needs them (an actor page, the event detail, the person
 /// filter): re-reads the issuing calls, file by file, yielding about every 10 ms, and
@@ -34,38 +32,26 @@ pub fn watch_chains(state: AppState) {
         {
             return;
         }
-        // The issuing calls, found from columns, grouped by file.
-        let groups: Vec<Vec<(u32, crate::core::ingest::Origin)>> = state.store.with_value(|s| {
-            let mut by_file: BTreeMap<u32, Vec<_>> = BTreeMap::new();
-            for row in chain::issuing_rows(s) {
-                let origin = s.origin[row as usize];
-                by_file.entry(origin.file).or_default().push((row, origin));
-            }
-            by_file.into_values().collect()
+        // The issuing calls, found from columns.
+        let rows: Vec<(u32, crate::core::ingest::Origin)> = state.store.with_value(|s| {
+            chain::issuing_rows(s)
+                .into_iter()
+                .map(|row| (row, s.origin[row as usize]))
+                .collect()
         });
         state.chains_busy.set(true);
         spawn_local(async move {
             let mut index = ChainIndex::new();
-            let mut unreadable = Vec::new();
-            let mut slice = now_ms();
             let stale = move || {
                 state.version.get_untracked() != v || state.phase.get_untracked() != Phase::Ready
             };
-            for group in groups {
-                if stale() {
-                    break;
-                }
-                // Reads one file (and yields after it).
-                let (records, errors) = crate::web::files::read_records(&group).await;
-                unreadable.extend(errors);
+            // Re-read in workers where they run; the records come back a file at a time.
+            let unreadable = crate::web::files::for_each_record(&rows, stale, |records| {
                 for (row, record) in &records {
                     index.add(*row, record);
-                    if now_ms() - slice > 10.0 {
-                        yield_now().await;
-                        slice = now_ms();
-                    }
                 }
-            }
+            })
+            .await;
             if !stale() {
                 state.chains.set(Some(ChainState {
                     version: v,

@@ -311,41 +311,21 @@ impl AppState {
                 });
                 self.detect_progress.set(Some((0, rows.len())));
                 let mut sigma_rows = Vec::new();
-                let mut unreadable = Vec::new();
-                // A few files per read (read_records yields between files itself), then
-                // the rules over those records in slices of about 10 ms.
-                let mut start = 0;
-                while start < rows.len() {
-                    let mut end = start + 1;
-                    let mut files = 1;
-                    while end < rows.len() {
-                        if rows[end].1.file != rows[end - 1].1.file {
-                            files += 1;
-                            if files > 4 {
-                                break;
-                            }
-                        }
-                        end += 1;
-                    }
-                    let (got, errors) = crate::web::files::read_records(&rows[start..end]).await;
-                    unreadable.extend(errors);
-                    let mut slice_start = crate::web::now_ms();
-                    for piece in got.chunks(64) {
-                        self.store.with_value(|s| {
-                            detector.feed(s, piece);
-                            crate::core::detect::sigma_feed(s, piece, &sigma, &mut sigma_rows);
-                        });
-                        if crate::web::now_ms() - slice_start > 10.0 {
-                            crate::web::yield_now().await;
-                            slice_start = crate::web::now_ms();
-                        }
-                    }
-                    start = end;
-                    if stale() {
-                        return;
-                    }
-                    self.detect_progress.set(Some((start, rows.len())));
-                    crate::web::yield_now().await;
+                // Workers re-read the files; each file's records come back here, and the
+                // rules run over them (a file's worth at a time: a few milliseconds).
+                let total = rows.len();
+                let mut done = 0;
+                let unreadable = crate::web::files::for_each_record(&rows, stale, |got| {
+                    self.store.with_value(|s| {
+                        detector.feed(s, &got);
+                        crate::core::detect::sigma_feed(s, &got, &sigma, &mut sigma_rows);
+                    });
+                    done += got.len();
+                    self.detect_progress.set(Some((done.min(total), total)));
+                })
+                .await;
+                if stale() {
+                    return;
                 }
                 let findings = self.store.with_value(|s| {
                     let mut all = detector.finish(s);

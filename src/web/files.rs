@@ -322,6 +322,26 @@ pub async fn read_text(file: &File) -> Result<String, String> {
         .ok_or_else(|| format!("{}: is not text", file.name()))
 }
 
+/// Groups rows by file for the worker pool; rows whose file is gone get a message.
+fn search_files(
+    rows: &[(u32, crate::core::ingest::Origin)],
+    errors: &mut Vec<String>,
+) -> Vec<super::pool::SearchFile> {
+    use std::collections::BTreeMap;
+    let mut by_file: BTreeMap<u32, Vec<(u32, crate::core::ingest::Origin)>> = BTreeMap::new();
+    for &(row, origin) in rows {
+        by_file.entry(origin.file).or_default().push((row, origin));
+    }
+    let mut files = Vec::new();
+    for (file, rows) in by_file {
+        match with_kept(file, |s| s.path().to_owned()) {
+            Some(path) => files.push(super::pool::SearchFile { file, path, rows }),
+            None => errors.push(format!("file {file}: no longer available")),
+        }
+    }
+    files
+}
+
 /// Whole-record search over `rows`: the rows whose records match every field = value pair
 /// and the free text, and the files that could not be read. Runs in a pool of workers
 /// (each re-reads its files and answers with rows, so the page stays free) or, without
@@ -334,34 +354,84 @@ pub async fn search_records(
     stale: impl Fn() -> bool,
 ) -> (Vec<u32>, Vec<String>) {
     use crate::core::fields::{record_matches, RawPrefilter};
-    use std::collections::BTreeMap;
-    let mut by_file: BTreeMap<u32, Vec<(u32, crate::core::ingest::Origin)>> = BTreeMap::new();
-    for &(row, origin) in rows {
-        by_file.entry(origin.file).or_default().push((row, origin));
-    }
     let mut errors = Vec::new();
-    let mut files = Vec::new();
-    for (file, rows) in by_file {
-        match with_kept(file, |s| s.path().to_owned()) {
-            Some(path) => files.push(super::pool::SearchFile { file, path, rows }),
-            None => errors.push(format!("file {file}: no longer available")),
-        }
+    let files = search_files(rows, &mut errors);
+    if files.is_empty() {
+        return (Vec::new(), errors);
     }
-    let on_page: Vec<(u32, crate::core::ingest::Origin)> =
-        match super::pool::search(files, fields, text, &stale).await {
-            Some(found) => {
-                errors.extend(found.errors);
-                return (found.rows, errors);
-            }
-            None => rows.to_vec(),
-        };
+    let mut hits = Vec::new();
+    let mut more = Vec::new();
+    let in_workers = super::pool::search(files, fields, text, false, &stale, |_, answer| {
+        hits.extend(answer.rows);
+        more.extend(answer.errors);
+    })
+    .await;
+    if in_workers {
+        errors.extend(more);
+        return (hits, errors);
+    }
+    // On the page, which reports missing files itself.
     let prefilter = RawPrefilter::new(fields, text);
-    let (records, more) = read_records_where(&on_page, prefilter.as_ref()).await;
-    errors.extend(more);
+    let (records, errors) = read_records_where(rows, prefilter.as_ref()).await;
     let hits = records
         .into_iter()
         .filter(|(_, rec)| record_matches(rec, fields, text))
         .map(|(row, _)| row)
         .collect();
     (hits, errors)
+}
+
+/// Re-reads the records of `rows` and hands them to `each` a file at a time (in no
+/// particular order), for work that needs whole records (the findings, the key trail).
+/// Workers re-read and inflate the files, so the page only parses the records it gets;
+/// without worker support the page reads them itself, yielding between files. `stale`
+/// stops it early. Returns a message per file or record that could not be read.
+pub async fn for_each_record(
+    rows: &[(u32, crate::core::ingest::Origin)],
+    stale: impl Fn() -> bool,
+    mut each: impl FnMut(Vec<(u32, serde_json::Value)>),
+) -> Vec<String> {
+    let mut errors = Vec::new();
+    let files = search_files(rows, &mut errors);
+    if files.is_empty() {
+        return errors;
+    }
+    let mut more = Vec::new();
+    let in_workers = super::pool::search(files, &[], None, true, &stale, |file, answer| {
+        more.extend(answer.errors);
+        let Some((bytes, lens)) = answer.records else {
+            return;
+        };
+        let mut got = Vec::with_capacity(lens.len());
+        let mut at = 0usize;
+        for (&row, &len) in answer.rows.iter().zip(&lens) {
+            let end = at + len as usize;
+            match bytes.get(at..end).map(serde_json::from_slice) {
+                Some(Ok(value)) => got.push((row, value)),
+                _ => more.push(format!("{}: event {row} came back unreadable", file.path)),
+            }
+            at = end;
+        }
+        each(got);
+    })
+    .await;
+    if in_workers {
+        errors.extend(more);
+        return errors;
+    }
+    // On the page, which reports missing files itself: a file at a time (read_records
+    // yields after each).
+    errors.clear();
+    let mut start = 0;
+    while start < rows.len() && !stale() {
+        let mut end = start + 1;
+        while end < rows.len() && rows[end].1.file == rows[start].1.file {
+            end += 1;
+        }
+        let (got, more) = read_records(&rows[start..end]).await;
+        errors.extend(more);
+        each(got);
+        start = end;
+    }
+    errors
 }

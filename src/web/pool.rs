@@ -553,32 +553,42 @@ pub struct SearchFile {
     pub rows: Vec<(u32, crate::core::ingest::Origin)>,
 }
 
-/// What a whole-record search found: the matching rows and the files it could not read.
+/// One file's answer to a whole-record search.
 #[derive(Default)]
-pub struct Found {
+pub struct Answer {
+    /// The rows whose records matched.
     pub rows: Vec<u32>,
+    /// When asked for: those records as compact JSON, one after another, and each one's
+    /// length in bytes.
+    pub records: Option<(Vec<u8>, Vec<u32>)>,
+    /// What could not be read, each message naming the file.
     pub errors: Vec<String>,
 }
 
-/// Runs a whole-record search (field = value pairs and free text) in a pool of workers,
-/// the files spread across them as for a load. `None` when no worker could start (the
-/// caller searches on the page). `stale` is asked between messages: when it says the
-/// answer is no longer wanted, the workers are stopped at once (the answer is then
-/// incomplete: the caller, which asked, drops it).
+/// Runs a whole-record search (field = value pairs and free text; with neither, every
+/// row matches) in a pool of workers, the files spread across them as for a load, and
+/// hands each file's [`Answer`] to `each` as it comes (in no particular order). With
+/// `with_records` the answers carry the matching records too. Returns `false` when no
+/// worker could start (nothing was answered: the caller reads on the page). `stale` is
+/// asked between messages: when it says the answer is no longer wanted, the workers are
+/// stopped at once (the answers are then incomplete: the caller, which asked, drops them).
 pub async fn search(
     files: Vec<SearchFile>,
     fields: &[(String, String)],
     text: Option<&str>,
+    with_records: bool,
     stale: impl Fn() -> bool,
-) -> Option<Found> {
+    mut each: impl FnMut(&SearchFile, Answer),
+) -> bool {
     let size = pool_size(files.len());
-    let (script, _, _) = urls().filter(|_| size > 0)?;
+    let Some((script, _, _)) = urls().filter(|_| size > 0) else {
+        return false;
+    };
     let inbox = Rc::new(Inbox::default());
     let mut slots: Vec<Slot> = (0..size)
         .filter_map(|i| Slot::start(&script, i, &inbox))
         .collect();
     let fields = serde_json::to_string(fields).unwrap_or_else(|_| "[]".to_owned());
-    let mut found = Found::default();
     let mut next = 0;
     let mut finished = 0;
     let mut ever_ready = false;
@@ -602,15 +612,25 @@ pub async fn search(
                     ever_ready = true;
                 }
                 "found" => {
-                    slot.busy.pop_front();
+                    let Some(j) = slot.busy.pop_front() else {
+                        continue;
+                    };
                     finished += 1;
-                    found
-                        .rows
-                        .extend(js_sys::Uint32Array::new(&field(&data, "rows")).to_vec());
-                    let errors = js_sys::Array::from(&field(&data, "errors"));
-                    found
-                        .errors
-                        .extend(errors.iter().filter_map(|e| e.as_string()));
+                    let records = field(&data, "records");
+                    let answer = Answer {
+                        rows: js_sys::Uint32Array::new(&field(&data, "rows")).to_vec(),
+                        records: (!records.is_undefined()).then(|| {
+                            (
+                                Uint8Array::new(&records).to_vec(),
+                                js_sys::Uint32Array::new(&field(&data, "lens")).to_vec(),
+                            )
+                        }),
+                        errors: js_sys::Array::from(&field(&data, "errors"))
+                            .iter()
+                            .filter_map(|e| e.as_string())
+                            .collect(),
+                    };
+                    each(&files[j], answer);
                 }
                 _ => {
                     // A worker failed: its current file is reported, the rest go to
@@ -620,10 +640,17 @@ pub async fn search(
                         .unwrap_or_else(|| "the worker stopped".to_owned());
                     if let Some(j) = slot.busy.pop_front() {
                         finished += 1;
-                        found.errors.push(format!(
-                            "{}: the worker searching it failed ({error})",
+                        let errors = vec![format!(
+                            "{}: the worker reading it failed ({error})",
                             files[j].path
-                        ));
+                        )];
+                        each(
+                            &files[j],
+                            Answer {
+                                errors,
+                                ..Answer::default()
+                            },
+                        );
                     }
                     retry.extend(slot.busy.drain(..));
                     slot.stop();
@@ -636,7 +663,7 @@ pub async fn search(
             }
         }
         if !ever_ready && slots.iter().all(|s| s.dead) {
-            return None;
+            return false;
         }
         for slot in slots.iter_mut().filter(|s| s.ready && !s.dead) {
             while slot.busy.len() < AHEAD {
@@ -648,11 +675,18 @@ pub async fn search(
                     }
                     None => break,
                 };
-                match post_search(&slot.worker, j, &files[j], &fields, text) {
+                match post_search(&slot.worker, j, &files[j], &fields, text, with_records) {
                     Ok(()) => slot.busy.push_back(j),
                     Err(e) => {
                         finished += 1;
-                        found.errors.push(format!("{}: {e}", files[j].path));
+                        let errors = vec![format!("{}: {e}", files[j].path)];
+                        each(
+                            &files[j],
+                            Answer {
+                                errors,
+                                ..Answer::default()
+                            },
+                        );
                     }
                 }
             }
@@ -664,7 +698,7 @@ pub async fn search(
     for slot in &mut slots {
         slot.stop();
     }
-    Some(found)
+    true
 }
 
 /// Sends one file of a search to a worker: a `File` as a handle, bytes as a copy (the page
@@ -675,6 +709,7 @@ fn post_search(
     job: &SearchFile,
     fields: &str,
     text: Option<&str>,
+    with_records: bool,
 ) -> Result<(), String> {
     let message = Object::new();
     let set = |k: &str, v: &JsValue| Reflect::set(&message, &JsValue::from_str(k), v);
@@ -691,6 +726,7 @@ fn post_search(
         set("lens", &js_sys::Uint32Array::from(lens.as_slice()))?;
         set("fields", &fields.into())?;
         set("text", &text.map_or(JsValue::NULL, JsValue::from_str))?;
+        set("withRecords", &with_records.into())?;
         let transfer = js_sys::Array::new();
         let source = super::files::with_kept(job.file, |source| match source {
             Source::File { file, .. } => set("file", file),

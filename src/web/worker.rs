@@ -71,8 +71,11 @@ impl WorkerIngest {
 /// Whole-record search inside a worker: re-reads the given rows of one file (its bytes as
 /// loaded; `offsets`/`lens` locate each row's record), keeps the records that match the
 /// field = value pairs (`fields`, a JSON array of pairs) and the free text, and returns
-/// `{rows: Uint32Array, errors: string[]}`.
+/// `{rows: Uint32Array, errors: string[]}`. With `with_records` (for the findings, which
+/// need the records themselves) also `records`: the matching records as compact JSON, one
+/// after another, and `lens`: each one's length in bytes.
 #[wasm_bindgen]
+#[allow(clippy::too_many_arguments)]
 pub fn search_file(
     bytes: &[u8],
     file: u32,
@@ -81,6 +84,7 @@ pub fn search_file(
     lens: &[u32],
     fields: &str,
     text: Option<String>,
+    with_records: bool,
 ) -> JsValue {
     use crate::core::fields::{record_matches, RawPrefilter};
     use crate::core::ingest::Origin;
@@ -101,12 +105,32 @@ pub fn search_file(
     let prefilter = RawPrefilter::new(&fields, text);
     let (records, errors) =
         crate::core::export::records_of_file_where(bytes, &origins, prefilter.as_ref());
-    let hits: Vec<u32> = records
+    let matching: Vec<&(u32, serde_json::Value)> = records
         .iter()
         .filter(|(_, rec)| record_matches(rec, &fields, text))
-        .map(|(row, _)| *row)
         .collect();
+    let hits: Vec<u32> = matching.iter().map(|(row, _)| *row).collect();
     let out = js_sys::Object::new();
+    if with_records {
+        let mut packed = Vec::new();
+        let mut sizes = Vec::with_capacity(matching.len());
+        for (_, rec) in &matching {
+            let start = packed.len();
+            // Writing a Value to a Vec cannot fail.
+            let _ = serde_json::to_writer(&mut packed, rec);
+            sizes.push((packed.len() - start) as u32);
+        }
+        let _ = js_sys::Reflect::set(
+            &out,
+            &"records".into(),
+            &js_sys::Uint8Array::from(packed.as_slice()),
+        );
+        let _ = js_sys::Reflect::set(
+            &out,
+            &"lens".into(),
+            &js_sys::Uint32Array::from(sizes.as_slice()),
+        );
+    }
     let _ = js_sys::Reflect::set(
         &out,
         &"rows".into(),
