@@ -1107,9 +1107,8 @@ fn sigma_rule_set_equals_trying_every_rule() {
 
 // ---- Role chains: temporary keys traced to the call that issued them (core::chain) ----
 
-/// Builds the chain index the way the page does: issuing rows found from columns, their
-/// records re-read from the files by origin.
-/// The issuing records of a folder, as the page gets them back (row, record).
+/// The issuing records of a folder as the page gets them back (row, record): issuing rows
+/// found from columns, their records re-read from the files by origin.
 fn issuing_records(folder: &str) -> (Store, Vec<(u32, Value)>) {
     use trailglass::core::chain::issuing_rows;
     let files = log_files(folder);
@@ -1160,26 +1159,12 @@ fn chain_index_is_the_same_whatever_order_records_come_in() {
     assert!(copied > 0, "no fixture folder has an issued key to copy");
 }
 
+/// Builds the chain index the way the page does, from the issuing records.
 fn chain_index_for(folder: &str) -> (Store, trailglass::core::chain::ChainIndex) {
-    use trailglass::core::chain::{issuing_rows, ChainIndex};
-    let files = log_files(folder);
-    let (store, _) = load_folder(folder);
-    let mut index = ChainIndex::new();
-    let rows = issuing_rows(&store);
-    for (n, path) in files.iter().enumerate() {
-        let origins: Vec<_> = rows
-            .iter()
-            .filter(|&&r| store.origin[r as usize].file == n as u32)
-            .map(|&r| (r, store.origin[r as usize]))
-            .collect();
-        if origins.is_empty() {
-            continue;
-        }
-        let (records, bad) = trailglass::core::export::records_of_file(&read(path), &origins);
-        assert!(bad.is_empty(), "{bad:?}");
-        for (row, record) in records {
-            index.add(row, &record);
-        }
+    let (store, records) = issuing_records(folder);
+    let mut index = trailglass::core::chain::ChainIndex::new();
+    for (row, record) in &records {
+        index.add(*row, record);
     }
     (store, index)
 }
