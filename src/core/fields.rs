@@ -208,10 +208,17 @@ impl RawPrefilter {
 }
 
 /// Whether some record path in `raw` (JSON text) may hold two numbers in a row: an array
-/// directly inside an array, an object key that starts with a digit (or an escape, which
-/// might be one), or one that ends with a digit and holds an object or array. Errs
-/// towards true.
+/// directly inside an array, an object key that starts with a digit, or one that ends
+/// with a digit and holds an object or array. Errs towards true: any backslash escape
+/// (which might hide a quote or a digit) answers true.
+///
+/// Without escapes every quote opens or closes a string, so the keys are found by pairing
+/// quotes in one forward pass (this runs on every record a dotted numeric needle such as
+/// an IP address is not found in).
 fn numeric_paths(raw: &[u8]) -> bool {
+    if memchr::memchr(b'\\', raw).is_some() {
+        return true;
+    }
     let skip_ws = |mut j: usize| {
         while raw.get(j).is_some_and(|b| b.is_ascii_whitespace()) {
             j += 1;
@@ -224,28 +231,18 @@ fn numeric_paths(raw: &[u8]) -> bool {
             return true;
         }
     }
-    // Keys: an unescaped quote followed by a colon closes one.
-    let escaped = |q: usize| raw[..q].iter().rev().take_while(|&&b| b == b'\\').count() % 2 == 1;
-    for q in memchr::memchr_iter(b'"', raw) {
-        if raw.get(skip_ws(q + 1)) != Some(&b':') || escaped(q) {
+    // Keys: a string followed by a colon.
+    let mut quotes = memchr::memchr_iter(b'"', raw);
+    while let (Some(open), Some(close)) = (quotes.next(), quotes.next()) {
+        let colon = skip_ws(close + 1);
+        if raw.get(colon) != Some(&b':') {
             continue;
         }
-        let Some(open) = raw[..q]
-            .iter()
-            .enumerate()
-            .rev()
-            .find(|&(j, &b)| b == b'"' && !escaped(j))
-            .map(|(j, _)| j)
-        else {
-            return true;
-        };
-        let key = &raw[open + 1..q];
+        let key = &raw[open + 1..close];
         // A key ending in a digit only continues a path when it holds an object or array.
-        let container = || matches!(raw.get(skip_ws(skip_ws(q + 1) + 1)), Some(b'{' | b'['));
+        let container = || matches!(raw.get(skip_ws(colon + 1)), Some(b'{' | b'['));
         match (key.first(), key.last()) {
-            (Some(f), Some(l))
-                if f.is_ascii_digit() || *f == b'\\' || (l.is_ascii_digit() && container()) =>
-            {
+            (Some(f), Some(l)) if f.is_ascii_digit() || (l.is_ascii_digit() && container()) => {
                 return true
             }
             _ => {}
@@ -491,10 +488,11 @@ mod tests {
         assert!(numeric_paths(br#"{"a":{"b5" : {"c":1}}}"#));
         assert!(!numeric_paths(br#"{"a":{"x-amz-id-2":"abc"}}"#));
         assert!(numeric_paths(br#"{"a":{"\u0035":1}}"#));
-        // An escaped quote followed by a colon is inside a string, not a key.
-        assert!(!numeric_paths(br#"{"p":"{\"Version1\":2}"}"#));
-        // A key ending in an escaped backslash is still a key.
-        assert!(numeric_paths(br#"{"1\\":2}"#));
+        // Any escape might hide a quote or a digit: true, whatever the record holds.
+        assert!(numeric_paths(br#"{"p":"{\"Version\":2}"}"#));
+        // Values starting with digits, or holding colons, are not keys; keys after them are.
+        assert!(!numeric_paths(br#"{"p":"5: x","q":"5","r":["6"]}"#));
+        assert!(numeric_paths(br#"{"p":"a b","c":{"7d":1}}"#));
     }
 
     #[test]
