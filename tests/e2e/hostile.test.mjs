@@ -166,3 +166,20 @@ test("a panic shows the crash screen with diagnostics", async () => {
   assert.ok(await page.isVisible('[data-testid="copy-diagnostics"]'));
   await page.close();
 });
+
+test("a browser without wasm SIMD gets a clear message instead of a blank page", async () => {
+  const page = await browser.newPage();
+  // Stand in for an old browser: its validator rejects the SIMD probe (and everything else).
+  await page.addInitScript(() => {
+    WebAssembly.validate = () => false;
+  });
+  await page.goto(server.url);
+  const box = page.locator('[data-testid="unsupported-browser"]');
+  await box.waitFor();
+  assert.match(await box.textContent(), /needs WebAssembly with SIMD.*Safari 16\.4\+/);
+  // Where the probe passes (this Chromium), there is no such message and the app runs.
+  const { page: ok } = await openApp(browser, server.url);
+  assert.equal(await ok.locator('[data-testid="unsupported-browser"]').count(), 0);
+  await ok.close();
+  await page.close();
+});
