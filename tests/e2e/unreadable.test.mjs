@@ -88,3 +88,30 @@ test("findings recomputed after the files changed name every file they could not
   assert.deepEqual(errors, []);
   await page.close();
 });
+
+test("the key trail names the file with an issuing call it could not read again", async () => {
+  const { page, errors } = await openApp(browser, server.url);
+  const dir = mkdtempSync(join(tmpdir(), "trailglass-unreadable-chain-"));
+  execFileSync("cargo", ["run", "--release", "--quiet", "--bin", "generate", "--", "--events", "1500", "--seed", "23", dir], { cwd: root, stdio: "inherit" });
+  const mine = (await walk(dir)).sort();
+  const recs = await Promise.all(mine.map(records));
+  // One file holding an AssumeRole call (the chains are traced from such calls) goes stale
+  // before any view needs the chains; an assumed-role session is then opened.
+  const victim = recs.findIndex((rs) => rs.some((r) => r.eventName === "AssumeRole"));
+  assert.ok(victim >= 0, "the generated data has AssumeRole calls");
+  const session = recs.flat().find((r) => r.userIdentity?.type === "AssumedRole")?.userIdentity.arn.split("/").pop();
+  assert.ok(session);
+  await page.setInputFiles('[data-testid="file-input"]', mine);
+  await page.waitForSelector('[data-testid="app"][data-state="ready"]', { timeout: 120_000 });
+  change(mine[victim]);
+  await page.evaluate((s) => (location.hash = `#/users/${encodeURIComponent(s)}`), session);
+  const note = page.locator('[data-testid="chains-panel"] [data-testid="chain-unreadable"]');
+  await note.waitFor({ timeout: 60_000 });
+  const text = await note.textContent();
+  assert.match(text, /^1 file could not be read again/);
+  assert.ok(text.includes(basename(mine[victim])), text);
+  // The rest of the trail is still traced: the panel leaves its "tracing" state.
+  await page.waitForSelector('[data-testid="chains-panel"] [data-testid="chain-tracing"]', { state: "detached", timeout: 60_000 });
+  assert.deepEqual(errors, []);
+  await page.close();
+});
