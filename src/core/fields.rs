@@ -193,32 +193,34 @@ impl RawPrefilter {
 
     /// Whether the record whose raw JSON is `raw` may match (false: it certainly does not).
     pub fn may_match(&self, raw: &[u8]) -> bool {
+        // Records whose parsed values may read otherwise than their bytes always go on to
+        // the full check: escapes, other than ASCII, and raw control characters when a
+        // needle holds a space. (Checked first, so the rest can assume none.)
+        if memchr::memchr(b'\\', raw).is_some()
+            || !raw.is_ascii()
+            || (self.spaces && raw.iter().any(|&b| b < b' '))
+        {
+            return true;
+        }
         let contains = |n: &[u8]| contains_ignore_ascii_case(raw, n);
-        let found = self.all.iter().all(|n| contains(n))
+        self.all.iter().all(|n| contains(n))
             && self
                 .text
                 .as_ref()
-                .is_none_or(|t| t.may_match(contains, || numeric_paths(raw)));
-        // Not found in the bytes: ruled out, unless the parsed record may read otherwise.
-        found
-            || memchr::memchr(b'\\', raw).is_some()
-            || !raw.is_ascii()
-            || (self.spaces && raw.iter().any(|&b| b < b' '))
+                .is_none_or(|t| t.may_match(contains, || numeric_paths(raw)))
     }
 }
 
 /// Whether some record path in `raw` (JSON text) may hold two numbers in a row: an array
 /// directly inside an array, an object key that starts with a digit, or one that ends
-/// with a digit and holds an object or array. Errs towards true: any backslash escape
-/// (which might hide a quote or a digit) answers true.
+/// with a digit and holds an object or array. Errs towards true.
 ///
-/// Without escapes every quote opens or closes a string, so the keys are found by pairing
-/// quotes in one forward pass (this runs on every record a dotted numeric needle such as
-/// an IP address is not found in).
+/// `raw` holds no backslash escape ([`RawPrefilter::may_match`] passes such records on
+/// before asking), so every quote opens or closes a string and the keys are found by
+/// pairing quotes in one forward pass (this runs on every record a dotted numeric needle
+/// such as an IP address is not found in).
 fn numeric_paths(raw: &[u8]) -> bool {
-    if memchr::memchr(b'\\', raw).is_some() {
-        return true;
-    }
+    debug_assert!(memchr::memchr(b'\\', raw).is_none());
     let skip_ws = |mut j: usize| {
         while raw.get(j).is_some_and(|b| b.is_ascii_whitespace()) {
             j += 1;
@@ -487,9 +489,12 @@ mod tests {
         assert!(numeric_paths(br#"{"a":{"5b":1}}"#));
         assert!(numeric_paths(br#"{"a":{"b5" : {"c":1}}}"#));
         assert!(!numeric_paths(br#"{"a":{"x-amz-id-2":"abc"}}"#));
-        assert!(numeric_paths(br#"{"a":{"\u0035":1}}"#));
-        // Any escape might hide a quote or a digit: true, whatever the record holds.
-        assert!(numeric_paths(br#"{"p":"{\"Version\":2}"}"#));
+        // Escapes might hide a quote or a digit: such records are passed on before the
+        // key scan (which assumes none), whatever they hold.
+        let dotted = RawPrefilter::new(&[], Some("10.0")).unwrap();
+        assert!(dotted.may_match(br#"{"a":{"\u0035":1}}"#));
+        assert!(dotted.may_match(br#"{"p":"{\"Version\":2}"}"#));
+        assert!(!dotted.may_match(br#"{"p":"{Version:2}"}"#));
         // Values starting with digits, or holding colons, are not keys; keys after them are.
         assert!(!numeric_paths(br#"{"p":"5: x","q":"5","r":["6"]}"#));
         assert!(numeric_paths(br#"{"p":"a b","c":{"7d":1}}"#));

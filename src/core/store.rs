@@ -11,13 +11,13 @@ use crate::core::ingest::{EventSink, Origin};
 use crate::core::record::Event;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
+use std::sync::Arc;
 
 /// Hash maps keyed by strings and ids looked up for every event at ingest: foldhash is a
 /// fraction of the cost of std's SipHash on short keys, and its per-process random seed
 /// still spreads adversarial keys (these tables only map a key to an id; de-duplication
 /// and actor identity keep their own stronger hashes).
 type FastMap<K, V> = HashMap<K, V, foldhash::fast::RandomState>;
-use std::sync::Arc;
 
 mod part;
 pub use part::Part;
@@ -323,8 +323,8 @@ impl Store {
                     room(&mut self.res_type, res);
                 }
             }
-            17..=24 => {
-                let from = (column - 17) * 8;
+            c if c < 17 + Seen::SHARDS / 8 => {
+                let from = (c - 17) * 8;
                 self.seen.reserve(rows, from, from + 8);
             }
             _ => return false,
