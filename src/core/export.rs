@@ -96,15 +96,14 @@ pub fn records_of_file_where(
 ) -> (Vec<(u32, Value)>, Vec<String>) {
     let inflated = crate::core::ingest::inflate_all(file);
     let bytes = inflated.as_deref().unwrap_or(file);
+    let scan = prefilter.map(|p| p.scan(bytes));
     let mut good = Vec::new();
     let mut bad = Vec::new();
     for &(row, origin) in origins {
-        if let Some(p) = prefilter {
-            let end = origin.offset as usize + origin.len as usize;
-            if let Some(raw) = bytes.get(origin.offset as usize..end) {
-                if !p.may_match(raw) {
-                    continue;
-                }
+        if let Some(scan) = &scan {
+            let start = origin.offset as usize;
+            if !scan.may_match(start..start + origin.len as usize) {
+                continue;
             }
         }
         match extract_record_value(bytes, origin) {

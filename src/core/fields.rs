@@ -103,25 +103,28 @@ fn is_number(s: &str) -> bool {
 /// record has no backslash escapes and only ASCII; records with escapes or other
 /// characters are always passed on to the full check. The one difference: a number written with an exponent
 /// (`1e3`) is reported as `1000.0`, which no CloudTrail field does.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct RawPrefilter {
     /// Each must occur: the non-numeric pieces of field names, and field values.
-    all: Vec<Vec<u8>>,
+    all: Vec<Needle>,
     /// The free text, when it is ASCII.
     text: Option<TextNeedle>,
     /// Whether a needle holds a space or control character: ingest turns raw control
     /// characters inside strings into spaces, which the raw bytes do not show.
     spaces: bool,
+    /// Whether a needle holds a letter, so a record is lower-cased before it is searched
+    /// (needles without letters, such as IP addresses, are looked for in the raw bytes).
+    fold: bool,
 }
 
 /// Free text, and what a dotted path holding it would show in the raw bytes.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 struct TextNeedle {
-    whole: Vec<u8>,
+    whole: Needle,
     /// For a needle with a dot: the pieces between dots that are not numbers (each in a
     /// key), and whether two numbers are next to each other (`10.0`: then the path needs
     /// an array in an array or a key that starts or ends with a digit).
-    path: Option<(Vec<Vec<u8>>, bool)>,
+    path: Option<(Vec<Needle>, bool)>,
 }
 
 impl TextNeedle {
@@ -138,27 +141,72 @@ impl TextNeedle {
             let named = pieces
                 .iter()
                 .filter(|p| !p.is_empty() && !is_number(p))
-                .map(|p| p.as_bytes().to_vec())
+                .map(|p| Needle::new(p.as_bytes()))
                 .collect();
             (named, adjacent)
         });
         Some(TextNeedle {
-            whole: whole.into_bytes(),
+            whole: Needle::new(whole.as_bytes()),
             path,
         })
     }
 
-    /// Whether text with `contains` and `numeric_paths` may hold the needle.
-    fn may_match(
-        &self,
-        contains: impl Fn(&[u8]) -> bool,
-        numeric_paths: impl Fn() -> bool,
-    ) -> bool {
-        contains(&self.whole)
+    /// Whether a record (lower-cased when a needle has letters) may hold the needle.
+    fn may_match(&self, hay: &[u8]) -> bool {
+        self.whole.found_in(hay)
             || self.path.as_ref().is_some_and(|(named, adjacent)| {
-                named.iter().all(|n| contains(n)) && (!adjacent || numeric_paths())
+                named.iter().all(|n| n.found_in(hay)) && (!adjacent || numeric_paths(hay))
             })
     }
+
+    fn needles(&self) -> impl Iterator<Item = &Needle> {
+        std::iter::once(&self.whole).chain(self.path.iter().flat_map(|(named, _)| named))
+    }
+}
+
+/// A lower-case ASCII needle and its substring searcher (memchr's vector scan for two of
+/// the needle's bytes at once, the two chosen by [`JsonFrequency`]).
+#[derive(Debug, Clone)]
+struct Needle(memchr::memmem::Finder<'static>);
+
+impl Needle {
+    fn new(bytes: &[u8]) -> Needle {
+        let finder = memchr::memmem::FinderBuilder::new()
+            .build_forward_with_ranker(JsonFrequency, bytes)
+            .into_owned();
+        Needle(finder)
+    }
+
+    fn bytes(&self) -> &[u8] {
+        self.0.needle()
+    }
+
+    fn found_in(&self, hay: &[u8]) -> bool {
+        self.0.find(hay).is_some()
+    }
+}
+
+/// Byte frequencies of CloudTrail JSON for memchr's choice of needle bytes: a scan for a
+/// `j` stops far less often than one for an `a`, and digits are everywhere in timestamps
+/// and IDs.
+#[derive(Debug, Clone, Copy)]
+struct JsonFrequency;
+
+impl memchr::arch::all::packedpair::HeuristicFrequencyRank for JsonFrequency {
+    fn rank(&self, byte: u8) -> u8 {
+        let byte = byte.to_ascii_lowercase();
+        // Listed bytes rank 16..=240 (memchr drops its fallback scan above 250); bytes not
+        // listed are rarer still.
+        BY_FREQUENCY
+            .iter()
+            .position(|&c| c == byte)
+            .map_or(0, |p| (16 + 4 * p).min(240) as u8)
+    }
+}
+
+thread_local! {
+    /// The record being searched, lower-cased (one buffer reused for every record).
+    static FOLDED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl RawPrefilter {
@@ -183,31 +231,125 @@ impl RawPrefilter {
         all.dedup();
         // Longest first: the rarest needle usually rules a record out soonest.
         all.sort_by_key(|n| std::cmp::Reverse(n.len()));
+        let all: Vec<Needle> = all.iter().map(|n| Needle::new(n)).collect();
         let text = text.and_then(TextNeedle::new);
-        let spaces = all
-            .iter()
-            .chain(text.as_ref().map(|t| &t.whole))
-            .any(|n| n.iter().any(|&b| b <= b' '));
-        (!all.is_empty() || text.is_some()).then_some(RawPrefilter { all, text, spaces })
+        let needles = || all.iter().chain(text.iter().flat_map(TextNeedle::needles));
+        let spaces = needles().any(|n| n.bytes().iter().any(|&b| b <= b' '));
+        let fold = needles().any(|n| n.bytes().iter().any(u8::is_ascii_alphabetic));
+        (!all.is_empty() || text.is_some()).then_some(RawPrefilter {
+            all,
+            text,
+            spaces,
+            fold,
+        })
     }
 
     /// Whether the record whose raw JSON is `raw` may match (false: it certainly does not).
     pub fn may_match(&self, raw: &[u8]) -> bool {
         // Records whose parsed values may read otherwise than their bytes always go on to
-        // the full check: escapes, other than ASCII, and raw control characters when a
-        // needle holds a space. (Checked first, so the rest can assume none.)
-        if memchr::memchr(b'\\', raw).is_some()
-            || !raw.is_ascii()
-            || (self.spaces && raw.iter().any(|&b| b < b' '))
-        {
+        // the full check. (Checked first, so the rest can assume none.)
+        if !self.reads_as_written(raw) {
             return true;
         }
-        let contains = |n: &[u8]| contains_ignore_ascii_case(raw, n);
-        self.all.iter().all(|n| contains(n))
-            && self
-                .text
-                .as_ref()
-                .is_none_or(|t| t.may_match(contains, || numeric_paths(raw)))
+        self.plain_may_match(raw)
+    }
+
+    /// Whether JSON text reads as its bytes: no escapes, only ASCII, and no raw control
+    /// characters when a needle holds a space.
+    fn reads_as_written(&self, raw: &[u8]) -> bool {
+        memchr::memchr(b'\\', raw).is_none()
+            && raw.is_ascii()
+            && !(self.spaces && raw.iter().any(|&b| b < b' '))
+    }
+
+    /// [`Self::may_match`] for a record known to read as written.
+    fn plain_may_match(&self, raw: &[u8]) -> bool {
+        if !self.fold {
+            return self.found_in(raw);
+        }
+        FOLDED.with(|folded| match folded.try_borrow_mut() {
+            Ok(mut folded) => {
+                folded.clear();
+                folded.extend(raw.iter().map(u8::to_ascii_lowercase));
+                self.found_in(&folded)
+            }
+            // Only if called again from inside itself, which nothing does.
+            Err(_) => self.found_in(&raw.to_ascii_lowercase()),
+        })
+    }
+
+    /// Whether every needle occurs in `hay` (lower-cased when a needle has letters).
+    fn found_in(&self, hay: &[u8]) -> bool {
+        self.all.iter().all(|n| n.found_in(hay))
+            && self.text.as_ref().is_none_or(|t| t.may_match(hay))
+    }
+
+    /// Looks at a whole file's (inflated) bytes once, so that its records are checked
+    /// without copying each, and a file holding none of the needles is ruled out whole.
+    pub fn scan<'a>(&'a self, bytes: &'a [u8]) -> FileScan<'a> {
+        let plain = self.reads_as_written(bytes);
+        let folded =
+            (self.fold && bytes.len() <= MAX_FOLDED_FILE).then(|| bytes.to_ascii_lowercase());
+        // A record is a piece of its file, so a needle missing from the file is missing
+        // from every record. (For numeric paths too: with no escape in the file, its
+        // quotes pair up the same way as within each record.)
+        let none = plain
+            && match &folded {
+                Some(folded) => !self.found_in(folded),
+                None => !self.fold && !self.found_in(bytes),
+            };
+        FileScan {
+            prefilter: self,
+            bytes,
+            folded,
+            plain,
+            none,
+        }
+    }
+}
+
+/// Files up to this size (inflated) are lower-cased whole for a search; larger ones one
+/// record at a time, so a search never holds a second copy of a huge file.
+const MAX_FOLDED_FILE: usize = 64 << 20;
+
+/// One file's bytes as [`RawPrefilter::scan`] prepared them.
+#[derive(Debug)]
+pub struct FileScan<'a> {
+    prefilter: &'a RawPrefilter,
+    bytes: &'a [u8],
+    /// The file lower-cased (when a needle has letters and the file is not too large).
+    folded: Option<Vec<u8>>,
+    /// The whole file reads as written, so each record does too.
+    plain: bool,
+    /// No record of the file can match.
+    none: bool,
+}
+
+impl FileScan<'_> {
+    /// Whether no record of this file can match.
+    pub fn rules_out_every_record(&self) -> bool {
+        self.none
+    }
+
+    /// Whether the record at `range` of the file may match (true for a range outside the
+    /// file: the caller's re-read reports it).
+    pub fn may_match(&self, range: std::ops::Range<usize>) -> bool {
+        let Some(raw) = self.bytes.get(range.clone()) else {
+            return true;
+        };
+        if self.none {
+            return false;
+        }
+        let p = self.prefilter;
+        if !self.plain && !p.reads_as_written(raw) {
+            return true;
+        }
+        match &self.folded {
+            // Lower-casing is byte by byte, so the record's part of the folded file is the
+            // record folded.
+            Some(folded) => p.found_in(&folded[range]),
+            None => p.plain_may_match(raw),
+        }
     }
 }
 
@@ -256,45 +398,6 @@ fn numeric_paths(raw: &[u8]) -> bool {
 /// Bytes of CloudTrail JSON, lower-cased, from rarest to most common (measured on generated
 /// logs and the sample fixtures); bytes not listed are rarer still.
 const BY_FREQUENCY: &[u8] = b"jqzxkh_#;@()[]{}+=7986g5f4wyb/v.03-p2umld,1coi:rntsae\" ";
-
-/// Whether `hay` contains `needle` (already lower-case), ignoring ASCII case. The scan looks
-/// for the needle's rarest byte (a `j` turns up far less often than an `a`), then compares
-/// around it.
-fn contains_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
-    let rank = |b: u8| {
-        BY_FREQUENCY
-            .iter()
-            .position(|&c| c == b)
-            .map_or(0, |p| p + 1)
-    };
-    let Some((k, &anchor)) = needle.iter().enumerate().min_by_key(|&(_, &b)| rank(b)) else {
-        return true;
-    };
-    if hay.len() < needle.len() {
-        return false;
-    }
-    let upper = anchor.to_ascii_uppercase();
-    // Where the anchor may sit: k bytes in from the start, and room for the rest after it.
-    let (lo, hi) = (k, hay.len() - (needle.len() - 1 - k));
-    let mut at = lo;
-    while at < hi {
-        let rest = &hay[at..hi];
-        let found = if upper == anchor {
-            memchr::memchr(anchor, rest)
-        } else {
-            memchr::memchr2(anchor, upper, rest)
-        };
-        let Some(i) = found else {
-            return false;
-        };
-        let start = at + i - k;
-        if hay[start..start + needle.len()].eq_ignore_ascii_case(needle) {
-            return true;
-        }
-        at += i + 1;
-    }
-    false
-}
 
 /// One discovered field: how many events have it, and its most frequent values.
 #[derive(Debug, Clone, PartialEq)]
@@ -500,6 +603,12 @@ mod tests {
         assert!(numeric_paths(br#"{"p":"a b","c":{"7d":1}}"#));
     }
 
+    /// Whether `hay` contains `needle` (lower-case) ignoring ASCII case, as the prefilter
+    /// sees it.
+    fn contains_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
+        Needle::new(needle).found_in(&hay.to_ascii_lowercase())
+    }
+
     #[test]
     fn contains_ignore_ascii_case_finds_at_edges() {
         assert!(contains_ignore_ascii_case(b"abcXYZ", b"xyz"));
@@ -507,7 +616,7 @@ mod tests {
         assert!(!contains_ignore_ascii_case(b"xy", b"xyz"));
         assert!(contains_ignore_ascii_case(b"-1-2", b"-2"));
         assert!(contains_ignore_ascii_case(b"", b""));
-        // The rarest byte anchors the scan, at any position of the needle.
+        // The rarest bytes anchor the scan, at any position of the needle.
         assert!(contains_ignore_ascii_case(b"aaaaJaa", b"aja"));
         assert!(contains_ignore_ascii_case(b"xaaaa", b"xa"));
         assert!(contains_ignore_ascii_case(b"aaaax", b"ax"));
@@ -517,5 +626,34 @@ mod tests {
             b"ACME-Terraform",
             b"acme-terraform"
         ));
+        // Long haystacks go through the vector scan, not only the short-input fallback.
+        let long = format!(
+            "{}ACME-terraform-STATE{}",
+            "x1".repeat(500),
+            "y2".repeat(500)
+        );
+        assert!(contains_ignore_ascii_case(
+            long.as_bytes(),
+            b"acme-terraform-state"
+        ));
+        assert!(!contains_ignore_ascii_case(
+            long.as_bytes(),
+            b"acme-terraform-stat3"
+        ));
+    }
+
+    #[test]
+    fn needles_without_letters_are_found_in_the_raw_bytes() {
+        let ip = RawPrefilter::new(&[], Some("203.0.113.77")).unwrap();
+        assert!(!ip.fold);
+        assert!(ip.may_match(br#"{"sourceIPAddress":"203.0.113.77","eventName":"X"}"#));
+        assert!(!ip.may_match(br#"{"sourceIPAddress":"203.0.113.78","eventName":"X"}"#));
+        let mixed = RawPrefilter::new(&[], Some("i-0ABC")).unwrap();
+        assert!(mixed.fold);
+        assert!(mixed.may_match(br#"{"instanceId":"I-0abc123"}"#));
+        let field = RawPrefilter::new(&[("instanceType".into(), "m1.small".into())], None).unwrap();
+        assert!(field.fold);
+        assert!(field.may_match(br#"{"requestParameters":{"InstanceType":"M1.SMALL"}}"#));
+        assert!(!field.may_match(br#"{"requestParameters":{"instanceType":"m1.large"}}"#));
     }
 }
