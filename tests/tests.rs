@@ -1474,6 +1474,11 @@ fn search_shortcuts_never_hide_a_match() {
     let p = RawPrefilter::new(&[], Some("10.0.0.1")).unwrap();
     assert!(!p.may_match(br#"{"a":[{"b":"10.0.0.2"}],"c":"1.0"}"#));
     assert!(p.may_match(br#"{"a":[[{"b":1}]],"x10":{"0":2}}"#));
+    // Regression: a path into an array that is not its array's first element.
+    let nested = json!({"a": [1, [2]]});
+    assert!(record_matches(&nested, &[], Some("a.1.0")));
+    let p = RawPrefilter::new(&[], Some("a.1.0")).unwrap();
+    assert!(p.may_match(nested.to_string().as_bytes()));
 }
 
 /// The whole-file side of the search shortcut (each file lower-cased once, and a file that

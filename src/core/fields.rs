@@ -112,8 +112,9 @@ pub struct RawPrefilter {
     /// Whether a needle holds a space or control character: ingest turns raw control
     /// characters inside strings into spaces, which the raw bytes do not show.
     spaces: bool,
-    /// Whether a needle holds a letter, so a record is lower-cased before it is searched
-    /// (needles without letters, such as IP addresses, are looked for in the raw bytes).
+    /// Whether a needle holds letters and no run of three or more other bytes, so the
+    /// file (or record) is lower-cased before it is searched; the others are found in the
+    /// raw bytes.
     fold: bool,
 }
 
@@ -151,11 +152,11 @@ impl TextNeedle {
         })
     }
 
-    /// Whether a record (lower-cased when a needle has letters) may hold the needle.
-    fn may_match(&self, hay: &[u8]) -> bool {
+    /// Whether a record may hold the needle.
+    fn may_match(&self, hay: Hay<'_>) -> bool {
         self.whole.found_in(hay)
             || self.path.as_ref().is_some_and(|(named, adjacent)| {
-                named.iter().all(|n| n.found_in(hay)) && (!adjacent || numeric_paths(hay))
+                named.iter().all(|n| n.found_in(hay)) && (!adjacent || numeric_paths(hay.raw))
             })
     }
 
@@ -164,25 +165,84 @@ impl TextNeedle {
     }
 }
 
-/// A lower-case ASCII needle and its substring searcher (memchr's vector scan for two of
-/// the needle's bytes at once, the two chosen by [`JsonFrequency`]).
+/// Raw JSON text to search, and the same lower-cased when a needle needs it (else the raw
+/// text again).
+#[derive(Debug, Clone, Copy)]
+struct Hay<'a> {
+    raw: &'a [u8],
+    folded: &'a [u8],
+}
+
+/// A lower-case ASCII needle and how it is found, ignoring ASCII case: with memchr's
+/// vector scan for two of its bytes at once (the two chosen by [`JsonFrequency`]) in the
+/// raw text when it has no letters; else by its longest run of three or more bytes that
+/// are not letters (`-0c27-`, `926524`, `::111122223333:`), found in the raw text and
+/// checked around; else in the lower-cased text. The first two need no lower-cased copy.
 #[derive(Debug, Clone)]
-struct Needle(memchr::memmem::Finder<'static>);
+struct Needle {
+    finder: memchr::memmem::Finder<'static>,
+    letters: bool,
+    /// A run of the needle without letters, and where it starts in the needle.
+    anchor: Option<(memchr::memmem::Finder<'static>, usize)>,
+}
 
 impl Needle {
     fn new(bytes: &[u8]) -> Needle {
-        let finder = memchr::memmem::FinderBuilder::new()
-            .build_forward_with_ranker(JsonFrequency, bytes)
-            .into_owned();
-        Needle(finder)
+        let build = |b: &[u8]| {
+            memchr::memmem::FinderBuilder::new()
+                .build_forward_with_ranker(JsonFrequency, b)
+                .into_owned()
+        };
+        let letters = bytes.iter().any(u8::is_ascii_alphabetic);
+        let mut best: Option<(usize, usize)> = None;
+        let mut start = 0;
+        for (i, b) in bytes.iter().chain(Some(&b'a')).enumerate() {
+            if b.is_ascii_alphabetic() {
+                if i - start >= 3 && best.is_none_or(|(s, e)| i - start > e - s) {
+                    best = Some((start, i));
+                }
+                start = i + 1;
+            }
+        }
+        let anchor = best
+            .filter(|_| letters)
+            .map(|(s, e)| (build(&bytes[s..e]), s));
+        Needle {
+            finder: build(bytes),
+            letters,
+            anchor,
+        }
     }
 
     fn bytes(&self) -> &[u8] {
-        self.0.needle()
+        self.finder.needle()
     }
 
-    fn found_in(&self, hay: &[u8]) -> bool {
-        self.0.find(hay).is_some()
+    /// Whether the text needs lower-casing for this needle.
+    fn folds(&self) -> bool {
+        self.letters && self.anchor.is_none()
+    }
+
+    fn found_in(&self, hay: Hay<'_>) -> bool {
+        if !self.letters {
+            return self.finder.find(hay.raw).is_some();
+        }
+        let Some((anchor, at)) = &self.anchor else {
+            return self.finder.find(hay.folded).is_some();
+        };
+        let needle = self.bytes();
+        let mut from = 0;
+        while let Some(i) = hay.raw.get(from..).and_then(|rest| anchor.find(rest)) {
+            let found = from + i;
+            if let Some(start) = found.checked_sub(*at) {
+                let window = hay.raw.get(start..start + needle.len());
+                if window.is_some_and(|w| w.eq_ignore_ascii_case(needle)) {
+                    return true;
+                }
+            }
+            from = found + 1;
+        }
+        false
     }
 }
 
@@ -235,7 +295,7 @@ impl RawPrefilter {
         let text = text.and_then(TextNeedle::new);
         let needles = || all.iter().chain(text.iter().flat_map(TextNeedle::needles));
         let spaces = needles().any(|n| n.bytes().iter().any(|&b| b <= b' '));
-        let fold = needles().any(|n| n.bytes().iter().any(u8::is_ascii_alphabetic));
+        let fold = needles().any(Needle::folds);
         (!all.is_empty() || text.is_some()).then_some(RawPrefilter {
             all,
             text,
@@ -265,21 +325,27 @@ impl RawPrefilter {
     /// [`Self::may_match`] for a record known to read as written.
     fn plain_may_match(&self, raw: &[u8]) -> bool {
         if !self.fold {
-            return self.found_in(raw);
+            return self.found_in(Hay { raw, folded: raw });
         }
         FOLDED.with(|folded| match folded.try_borrow_mut() {
             Ok(mut folded) => {
                 folded.clear();
                 folded.extend(raw.iter().map(u8::to_ascii_lowercase));
-                self.found_in(&folded)
+                self.found_in(Hay {
+                    raw,
+                    folded: &folded,
+                })
             }
             // Only if called again from inside itself, which nothing does.
-            Err(_) => self.found_in(&raw.to_ascii_lowercase()),
+            Err(_) => self.found_in(Hay {
+                raw,
+                folded: &raw.to_ascii_lowercase(),
+            }),
         })
     }
 
-    /// Whether every needle occurs in `hay` (lower-cased when a needle has letters).
-    fn found_in(&self, hay: &[u8]) -> bool {
+    /// Whether every needle occurs in `hay`.
+    fn found_in(&self, hay: Hay<'_>) -> bool {
         self.all.iter().all(|n| n.found_in(hay))
             && self.text.as_ref().is_none_or(|t| t.may_match(hay))
     }
@@ -295,8 +361,14 @@ impl RawPrefilter {
         // quotes pair up the same way as within each record.)
         let none = plain
             && match &folded {
-                Some(folded) => !self.found_in(folded),
-                None => !self.fold && !self.found_in(bytes),
+                Some(folded) => !self.found_in(Hay { raw: bytes, folded }),
+                None => {
+                    !self.fold
+                        && !self.found_in(Hay {
+                            raw: bytes,
+                            folded: bytes,
+                        })
+                }
             };
         FileScan {
             prefilter: self,
@@ -347,7 +419,10 @@ impl FileScan<'_> {
         match &self.folded {
             // Lower-casing is byte by byte, so the record's part of the folded file is the
             // record folded.
-            Some(folded) => p.found_in(&folded[range]),
+            Some(folded) => p.found_in(Hay {
+                raw,
+                folded: &folded[range],
+            }),
             None => p.plain_may_match(raw),
         }
     }
@@ -369,9 +444,11 @@ fn numeric_paths(raw: &[u8]) -> bool {
         }
         j
     };
-    // Arrays in arrays (also a "[[" inside a string: harmless).
+    // Arrays in arrays: a `[` after a `[` or a `,` (in an object a comma is followed by
+    // a key), whether first in its array or not (also inside a string: harmless).
     for i in memchr::memchr_iter(b'[', raw) {
-        if raw.get(skip_ws(i + 1)) == Some(&b'[') {
+        let before = raw[..i].iter().rev().find(|b| !b.is_ascii_whitespace());
+        if matches!(before, Some(b'[' | b',')) {
             return true;
         }
     }
@@ -589,6 +666,10 @@ mod tests {
     fn numeric_paths_are_spotted() {
         assert!(!numeric_paths(br#"{"a":[{"b":1}],"c":"[x]","d":"5"}"#));
         assert!(numeric_paths(br#"{"a":[ [1]]}"#));
+        // Regression: an array that is not the first element of its array (`a.1.0`) was
+        // missed, so a search for that path hid the record.
+        assert!(numeric_paths(br#"{"a":[1, [2]]}"#));
+        assert!(!numeric_paths(br#"{"a":[1,2],"b":[{"c":[3]}]}"#));
         assert!(numeric_paths(br#"{"a":{"5b":1}}"#));
         assert!(numeric_paths(br#"{"a":{"b5" : {"c":1}}}"#));
         assert!(!numeric_paths(br#"{"a":{"x-amz-id-2":"abc"}}"#));
@@ -606,7 +687,11 @@ mod tests {
     /// Whether `hay` contains `needle` (lower-case) ignoring ASCII case, as the prefilter
     /// sees it.
     fn contains_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
-        Needle::new(needle).found_in(&hay.to_ascii_lowercase())
+        let folded = hay.to_ascii_lowercase();
+        Needle::new(needle).found_in(Hay {
+            raw: hay,
+            folded: &folded,
+        })
     }
 
     #[test]
@@ -626,6 +711,12 @@ mod tests {
             b"ACME-Terraform",
             b"acme-terraform"
         ));
+        // Anchored on a run without letters, at the needle's start, middle or end.
+        assert!(contains_ignore_ascii_case(b"xx--1234Ab", b"1234ab"));
+        assert!(contains_ignore_ascii_case(b"AB1234", b"ab1234"));
+        assert!(contains_ignore_ascii_case(b"1234 aB-567-Cd", b"b-567-c"));
+        assert!(!contains_ignore_ascii_case(b"1234 aB-567-Cd", b"b-567-x"));
+        assert!(contains_ignore_ascii_case(b"a123a123b", b"123b"));
         // Long haystacks go through the vector scan, not only the short-input fallback.
         let long = format!(
             "{}ACME-terraform-STATE{}",
@@ -651,6 +742,16 @@ mod tests {
         let mixed = RawPrefilter::new(&[], Some("i-0ABC")).unwrap();
         assert!(mixed.fold);
         assert!(mixed.may_match(br#"{"instanceId":"I-0abc123"}"#));
+        // A run of three or more bytes that are not letters anchors the search in the raw
+        // bytes, checked around for the rest, whatever its case.
+        let id = RawPrefilter::new(&[], Some("351DFE63-0c27-4ac1")).unwrap();
+        assert!(!id.fold);
+        assert!(id.may_match(br#"{"requestID":"351dfe63-0C27-4AC1-8bf6"}"#));
+        assert!(!id.may_match(br#"{"requestID":"351dfe64-0c27-4ac1-8bf6"}"#));
+        assert!(!id.may_match(br#"{"a":"-4ac1","b":"351dfe63-0c27"}"#));
+        let edge = RawPrefilter::new(&[], Some("x123")).unwrap();
+        assert!(edge.may_match(b"123 X123"));
+        assert!(!edge.may_match(b"123x 123"));
         let field = RawPrefilter::new(&[("instanceType".into(), "m1.small".into())], None).unwrap();
         assert!(field.fold);
         assert!(field.may_match(br#"{"requestParameters":{"InstanceType":"M1.SMALL"}}"#));
