@@ -5,7 +5,7 @@
 //! account-qualified key (so `alice` in two accounts are two actors) and a label a person
 //! recognises, and keeps the details (ARN, account, issuer, invokedBy) for hover and detail.
 
-use crate::core::record::{Obj, Text};
+use crate::record::{Obj, Text};
 use serde::Deserialize;
 
 /// The raw `userIdentity` block, read leniently.

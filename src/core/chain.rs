@@ -12,9 +12,9 @@
 //! The store keeps no raw JSON: the issuing calls are found by their columns
 //! ([`issuing_rows`]), their records are re-read by the page and fed to [`ChainIndex::add`].
 
-use crate::core::actor::IdentityType;
-use crate::core::filter::actor_matches;
-use crate::core::store::{ActorId, Store, NONE};
+use crate::actor::IdentityType;
+use crate::filter::actor_matches;
+use crate::store::{ActorId, Store, NONE};
 use serde_json::Value;
 use std::collections::{HashMap, HashSet};
 use std::fmt;
@@ -657,7 +657,7 @@ pub fn coverage(store: &Store, index: &ChainIndex) -> Coverage {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::ingest::ingest_bytes;
+    use crate::ingest::ingest_bytes;
     use serde_json::json;
 
     fn user(name: &str, key: &str) -> Value {
@@ -995,7 +995,7 @@ mod tests {
     /// The demo's scripted chain traces back to alice, records re-read from the files.
     #[test]
     fn demo_role_chain_reaches_alice() {
-        use crate::core::demo::{generate, DemoConfig};
+        use crate::demo::{generate, DemoConfig};
         let files: Vec<_> = generate(DemoConfig {
             events: 3000,
             ..DemoConfig::default()
@@ -1008,10 +1008,8 @@ mod tests {
         let mut index = ChainIndex::new();
         for row in issuing_rows(&store) {
             let origin = store.origin[row as usize];
-            let (records, bad) = crate::core::export::records_of_file(
-                &files[origin.file as usize].json,
-                &[(row, origin)],
-            );
+            let (records, bad) =
+                crate::export::records_of_file(&files[origin.file as usize].json, &[(row, origin)]);
             assert!(bad.is_empty());
             for (r, v) in records {
                 index.add(r, &v);

@@ -7,7 +7,7 @@
 //! and a short scripted incident (a leaked key used to create a backdoor admin, open SSH to
 //! the world, make a bucket public and stop the trail) for later detections to find.
 
-use crate::core::time::{civil_from_days, format_time};
+use crate::time::{civil_from_days, format_time};
 use serde_json::{json, Value};
 
 /// What to generate.
@@ -697,7 +697,7 @@ fn role_chain(start: i64, span: i64) -> Vec<Value> {
             "us-east-1",
             source,
             name,
-            Some(crate::core::record::infer_read_only(name)),
+            Some(crate::record::infer_read_only(name)),
             req,
             err,
             None,
@@ -833,7 +833,7 @@ pub fn generate(cfg: DemoConfig) -> impl Iterator<Item = LogFile> {
             // Some records, as in real trails, omit readOnly; the app infers it.
             let read_only = rng
                 .chance(0.9)
-                .then(|| crate::core::record::infer_read_only(name));
+                .then(|| crate::record::infer_read_only(name));
             records.push((
                 t,
                 record(
@@ -844,13 +844,13 @@ pub fn generate(cfg: DemoConfig) -> impl Iterator<Item = LogFile> {
         while scripted.first().is_some_and(|r| {
             r["eventTime"]
                 .as_str()
-                .and_then(crate::core::time::parse_event_time)
+                .and_then(crate::time::parse_event_time)
                 .is_some_and(|t| t < hour_start + 3600)
         }) {
             let r = scripted.remove(0);
             let t = r["eventTime"]
                 .as_str()
-                .and_then(crate::core::time::parse_event_time)
+                .and_then(crate::time::parse_event_time)
                 .unwrap_or(hour_start);
             records.push((t, r));
         }
@@ -901,9 +901,9 @@ fn into_files(records: Vec<(i64, Value)>, hour_start: i64, rng: &mut Rng) -> Vec
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::ingest::ingest_bytes;
-    use crate::core::query::overview;
-    use crate::core::store::Store;
+    use crate::ingest::ingest_bytes;
+    use crate::query::overview;
+    use crate::store::Store;
 
     #[test]
     fn deterministic_and_exact_count() {

@@ -8,11 +8,11 @@
 //! fired, most severe first. Only successful calls count for rules about changes: a denied
 //! `StopLogging` did not stop anything (the denial itself feeds the recon rule).
 
-use crate::core::actor::IdentityType;
-use crate::core::filter::Client;
-use crate::core::record::flags;
-use crate::core::sigma::RuleSet;
-use crate::core::store::{Store, NONE, NO_TIME};
+use crate::actor::IdentityType;
+use crate::filter::Client;
+use crate::record::flags;
+use crate::sigma::RuleSet;
+use crate::store::{Store, NONE, NO_TIME};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -1280,7 +1280,7 @@ pub fn detect_all(store: &Store, records: &[Value], settings: &Settings) -> Vec<
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::ingest::ingest_bytes;
+    use crate::ingest::ingest_bytes;
     use serde_json::json;
 
     /// A record with sensible defaults; `extra` overrides or adds top-level keys.
@@ -1845,11 +1845,11 @@ mod tests {
         assert_eq!(t.actors, ["alice"]);
         assert_eq!(
             t.first,
-            crate::core::time::parse_event_time("2024-05-01T09:00:00Z")
+            crate::time::parse_event_time("2024-05-01T09:00:00Z")
         );
         assert_eq!(
             t.last,
-            crate::core::time::parse_event_time("2024-05-01T12:00:00Z")
+            crate::time::parse_event_time("2024-05-01T12:00:00Z")
         );
         assert_eq!(Severity::parse("informational"), Some(Low));
     }
@@ -1857,7 +1857,7 @@ mod tests {
     #[test]
     fn sigma_rules_become_findings() {
         let text = "title: Trail stopped\nid: 11111111-2222-4333-8444-555555555555\nauthor: Someone\nlevel: high\ndescription: Stops the trail.\nlogsource:\n  product: aws\n  service: cloudtrail\ndetection:\n  sel:\n    eventName: StopLogging\n  condition: sel\n";
-        let (rules, errors) = crate::core::sigma::parse_rules(text, "pasted");
+        let (rules, errors) = crate::sigma::parse_rules(text, "pasted");
         assert!(errors.is_empty(), "{errors:?}");
         let set = RuleSet::new(rules);
         let records = vec![

@@ -1,9 +1,9 @@
 //! Getting events out: CSV from the store's columns (safe to open in a spreadsheet), and
 //! the original records as `{"Records":[...]}` or JSON Lines, re-read from their files.
 
-use crate::core::ingest::{extract_record_value, Origin};
-use crate::core::store::{Store, NO_TIME};
-use crate::core::time::format_time;
+use crate::ingest::{extract_record_value, Origin};
+use crate::store::{Store, NO_TIME};
+use crate::time::format_time;
 use serde_json::Value;
 
 /// Columns of the CSV export, in order.
@@ -56,7 +56,7 @@ pub fn csv(store: &Store, rows: &[u32]) -> String {
         } else {
             format_time(store.time[i])
         };
-        let read_only = if store.flags[i] & crate::core::record::flags::READ_ONLY != 0 {
+        let read_only = if store.flags[i] & crate::record::flags::READ_ONLY != 0 {
             "true"
         } else {
             "false"
@@ -92,9 +92,9 @@ pub fn records_of_file(file: &[u8], origins: &[(u32, Origin)]) -> (Vec<(u32, Val
 pub fn records_of_file_where(
     file: &[u8],
     origins: &[(u32, Origin)],
-    prefilter: Option<&crate::core::fields::RawPrefilter>,
+    prefilter: Option<&crate::fields::RawPrefilter>,
 ) -> (Vec<(u32, Value)>, Vec<String>) {
-    let inflated = crate::core::ingest::inflate_all(file);
+    let inflated = crate::ingest::inflate_all(file);
     let bytes = inflated.as_deref().unwrap_or(file);
     let scan = prefilter.map(|p| p.scan(bytes));
     let mut good = Vec::new();
@@ -141,7 +141,7 @@ pub fn records_jsonl(records: &[Value]) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::ingest::ingest_bytes;
+    use crate::ingest::ingest_bytes;
 
     #[test]
     fn csv_defuses_formulas_and_quotes() {

@@ -4,9 +4,9 @@
 //! then rows are checked by integer id, so a filter over a million events costs one pass
 //! over a few integer columns, not a million string comparisons.
 
-use crate::core::actor::IdentityType;
-use crate::core::record::flags;
-use crate::core::store::{Store, StrId, NONE, NO_TIME};
+use crate::actor::IdentityType;
+use crate::record::flags;
+use crate::store::{Store, StrId, NONE, NO_TIME};
 use std::fmt;
 use std::net::IpAddr;
 
@@ -372,7 +372,7 @@ pub fn select(store: &Store, f: &Filter) -> Vec<u32> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::ingest::ingest_bytes;
+    use crate::ingest::ingest_bytes;
 
     const DOC: &str = r#"[
       {"eventID":"e1","eventTime":"2024-01-01T00:00:00Z","eventSource":"ec2.amazonaws.com","eventName":"RunInstances","awsRegion":"us-east-1","sourceIPAddress":"203.0.113.7","userAgent":"aws-cli/2.0","readOnly":false,
@@ -402,7 +402,7 @@ mod tests {
     #[test]
     fn each_filter() {
         let s = store();
-        let t = |x: &str| crate::core::time::parse_event_time(x);
+        let t = |x: &str| crate::time::parse_event_time(x);
         assert_eq!(ids(&s, Filter::default()), [0, 1, 2, 3]);
         assert_eq!(
             ids(

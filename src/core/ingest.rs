@@ -10,7 +10,7 @@
 //! sequence of top-level objects), LookupEvents output (`{"Events":[{"CloudTrailEvent":
 //! "<json>"}]}`), a single record, digest files, and a UTF-8 BOM in front of any of them.
 
-use crate::core::record::{flags, Event, RawRecord, Text};
+use crate::record::{flags, Event, RawRecord, Text};
 use flate2::write::MultiGzDecoder;
 use memchr::memchr2;
 use serde::Deserialize;
@@ -1438,7 +1438,7 @@ mod tests {
 
     #[test]
     fn skimming_records_splits_like_reading_byte_by_byte() {
-        let demo: Vec<u8> = crate::core::demo::generate(crate::core::demo::DemoConfig {
+        let demo: Vec<u8> = crate::demo::generate(crate::demo::DemoConfig {
             events: 300,
             ..Default::default()
         })
@@ -1611,7 +1611,7 @@ mod tests {
     #[test]
     fn records_are_re_read_from_their_origin() {
         use flate2::write::GzEncoder;
-        let mut store = crate::core::store::Store::new();
+        let mut store = crate::store::Store::new();
         let mut e = GzEncoder::new(Vec::new(), flate2::Compression::default());
         e.write_all(TWO.as_bytes()).unwrap();
         let gz = e.finish().unwrap();

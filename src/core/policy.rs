@@ -10,7 +10,7 @@
 //! Resources are narrowed to the ARNs the events name when every successful call of an
 //! action named one; failed and denied calls are reported, never granted.
 
-use crate::core::store::{Store, NONE};
+use crate::store::{Store, NONE};
 use std::collections::{BTreeMap, BTreeSet};
 
 /// The size limit of a customer managed policy, in characters without whitespace.
@@ -500,12 +500,12 @@ fn json_size_without_whitespace(json: &str) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::filter::{select, Filter};
-    use crate::core::ingest::ingest_bytes;
+    use crate::filter::{select, Filter};
+    use crate::ingest::ingest_bytes;
     use serde_json::Value;
 
     fn fixture(path: &str) -> Vec<u8> {
-        let p = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        let p = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
             .join("../shared/fixtures")
             .join(path);
         std::fs::read(&p).unwrap_or_else(|e| panic!("{}: {e}", p.display()))
@@ -567,7 +567,7 @@ mod tests {
     /// successful calls, computed here with a plain JSON reader.
     #[test]
     fn policies_of_real_role_sessions() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        let dir = std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../.."))
             .join("../shared/fixtures/stratus-detonation-logs");
         let mut sessions = 0;
         let mut granted_total = 0;

@@ -1,10 +1,10 @@
 //! Aggregations over the store: the overview tiles, counts per actor and per service, and
 //! the auto-binned timeline. Views read these; none of them touches JSON again.
 
-use crate::core::filter::Client;
-use crate::core::record::{flags, service_name};
-use crate::core::store::{ActorId, Store, StrId, NONE, NO_TIME};
-use crate::core::time::format_time;
+use crate::filter::Client;
+use crate::record::{flags, service_name};
+use crate::store::{ActorId, Store, StrId, NONE, NO_TIME};
+use crate::time::format_time;
 use std::collections::{BTreeMap, HashMap};
 
 /// The numbers on the overview tiles.
@@ -689,7 +689,7 @@ pub fn tallies(store: &Store) -> Tallies {
 mod tests {
     use super::*;
 
-    use crate::core::ingest::ingest_bytes;
+    use crate::ingest::ingest_bytes;
 
     fn store(json: &str) -> Store {
         let mut s = Store::new();

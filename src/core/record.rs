@@ -5,8 +5,8 @@
 //! string was expected, or an object where a scalar was expected never fails the record.
 //! Only JSON that is not JSON at all fails. Everything downstream trusts the `Event`.
 
-use crate::core::actor::{Identity, RawIdentity};
-use crate::core::time::parse_event_time;
+use crate::actor::{Identity, RawIdentity};
+use crate::time::parse_event_time;
 use serde::de::{self, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
 use serde::Deserialize;
 use std::borrow::Cow;

@@ -6,8 +6,8 @@
 //! `/users[/<name>]`, `/parameters`, and its `params=[...]&value=[...]` syntax). Bad values
 //! are reported as messages, never silently ignored.
 
-use crate::core::filter::{Client, ErrorFilter, Filter, IpPattern, NamePattern};
-use crate::core::time::{format_time, parse_event_time};
+use crate::filter::{Client, ErrorFilter, Filter, IpPattern, NamePattern};
+use crate::time::{format_time, parse_event_time};
 
 /// Which page a route shows.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]

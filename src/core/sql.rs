@@ -2,8 +2,8 @@
 //! standard CloudTrail table (columns as in the AWS documentation's CREATE TABLE) and
 //! CloudTrail Lake. Every value is quoted as a SQL string literal.
 
-use crate::core::filter::{Client, ErrorFilter, Filter};
-use crate::core::time::format_time;
+use crate::filter::{Client, ErrorFilter, Filter};
+use crate::time::format_time;
 
 /// A SQL string literal (single quotes doubled).
 fn lit(s: &str) -> String {
@@ -324,8 +324,8 @@ pub fn cloudtrail_lake(f: &Filter, store: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::filter::{IpPattern, NamePattern};
-    use crate::core::time::parse_event_time;
+    use crate::filter::{IpPattern, NamePattern};
+    use crate::time::parse_event_time;
 
     fn athena_where(f: Filter) -> String {
         athena(&f, "cloudtrail_logs_b")

@@ -5,10 +5,10 @@
 //! per distinct identity. Raw records are not kept: each event remembers its [`Origin`] so
 //! a view can re-read that one record from its file.
 
-use crate::core::actor::Identity;
-use crate::core::filter::Client;
-use crate::core::ingest::{EventSink, Origin};
-use crate::core::record::Event;
+use crate::actor::Identity;
+use crate::filter::Client;
+use crate::ingest::{EventSink, Origin};
+use crate::record::Event;
 use std::collections::hash_map::Entry;
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -344,7 +344,7 @@ impl Store {
 
     /// The row of the event with this `eventID`, if loaded.
     pub fn row_of_event_id(&self, event_id: &str) -> Option<u32> {
-        self.seen.get(crate::core::ingest::event_id_key(event_id))
+        self.seen.get(crate::ingest::event_id_key(event_id))
     }
 
     /// The `eventID` of row `i` ("" when the record had none).
@@ -421,7 +421,7 @@ impl Store {
         limits: MemoryLimits,
         files_done: usize,
         files_total: usize,
-    ) -> Option<crate::core::ingest::ProblemKind> {
+    ) -> Option<crate::ingest::ProblemKind> {
         let estimate = self.approx_bytes() as u64;
         if estimate <= limits.store && wasm_bytes <= limits.wasm {
             return None;
@@ -435,8 +435,8 @@ impl Store {
         wasm_bytes: u64,
         files_done: usize,
         files_total: usize,
-    ) -> crate::core::ingest::ProblemKind {
-        crate::core::ingest::ProblemKind::MemoryLimit {
+    ) -> crate::ingest::ProblemKind {
+        crate::ingest::ProblemKind::MemoryLimit {
             events: self.len() as u64,
             megabytes: (self.approx_bytes() as u64).max(wasm_bytes) / 1_000_000,
             files_done: files_done as u64,
@@ -496,7 +496,7 @@ impl EventSink for Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::ingest::ingest_bytes;
+    use crate::ingest::ingest_bytes;
 
     #[test]
     fn seen_keeps_the_first_row_per_key_across_shards() {
@@ -602,7 +602,7 @@ mod tests {
             ..roomy
         };
         let stop = store.memory_guard(10 << 20, tight, 1, 3).unwrap();
-        let message = crate::core::ingest::Problem {
+        let message = crate::ingest::Problem {
             file: "b.json".into(),
             kind: stop,
         }
@@ -617,7 +617,7 @@ mod tests {
         let stop = store.memory_guard(3500 << 20, roomy, 1, 3).unwrap();
         assert!(matches!(
             stop,
-            crate::core::ingest::ProblemKind::MemoryLimit {
+            crate::ingest::ProblemKind::MemoryLimit {
                 megabytes: 3670,
                 ..
             }

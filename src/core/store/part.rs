@@ -9,9 +9,9 @@
 //! exactly as if the page had parsed the file itself.
 
 use super::{ActorId, Store, StrId, NONE, ODD_ID};
-use crate::core::actor::Identity;
-use crate::core::filter::Client;
-use crate::core::ingest::{FileReport, Origin};
+use crate::actor::Identity;
+use crate::filter::Client;
+use crate::ingest::{FileReport, Origin};
 
 const MAGIC: &[u8; 4] = b"TGP1";
 
@@ -321,8 +321,8 @@ impl Store {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::core::demo;
-    use crate::core::ingest::ingest_bytes;
+    use crate::demo;
+    use crate::ingest::ingest_bytes;
 
     /// Loads `files` once into one store, and once through workers' parts (each file into
     /// its own store, packed, unpacked, absorbed in order): both must hold the same events.
