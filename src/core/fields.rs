@@ -112,10 +112,6 @@ pub struct RawPrefilter {
     /// Whether a needle holds a space or control character: ingest turns raw control
     /// characters inside strings into spaces, which the raw bytes do not show.
     spaces: bool,
-    /// Whether a needle holds letters and no run of three or more other bytes, so the
-    /// file (or record) is lower-cased before it is searched; the others are found in the
-    /// raw bytes.
-    fold: bool,
 }
 
 /// Free text, and what a dotted path holding it would show in the raw bytes.
@@ -153,10 +149,10 @@ impl TextNeedle {
     }
 
     /// Whether a record may hold the needle.
-    fn may_match(&self, hay: Hay<'_>) -> bool {
-        self.whole.found_in(hay)
+    fn may_match(&self, raw: &[u8]) -> bool {
+        self.whole.found_in(raw)
             || self.path.as_ref().is_some_and(|(named, adjacent)| {
-                named.iter().all(|n| n.found_in(hay)) && (!adjacent || numeric_paths(hay.raw))
+                named.iter().all(|n| n.found_in(raw)) && (!adjacent || numeric_paths(raw))
             })
     }
 
@@ -165,25 +161,27 @@ impl TextNeedle {
     }
 }
 
-/// Raw JSON text to search, and the same lower-cased when a needle needs it (else the raw
-/// text again).
-#[derive(Debug, Clone, Copy)]
-struct Hay<'a> {
-    raw: &'a [u8],
-    folded: &'a [u8],
-}
-
-/// A lower-case ASCII needle and how it is found, ignoring ASCII case: with memchr's
-/// vector scan for two of its bytes at once (the two chosen by [`JsonFrequency`]) in the
-/// raw text when it has no letters; else by its longest run of three or more bytes that
-/// are not letters (`-0c27-`, `926524`, `::111122223333:`), found in the raw text and
-/// checked around; else in the lower-cased text. The first two need no lower-cased copy.
+/// A lower-case ASCII needle and how it is found in raw JSON text, ignoring ASCII case:
+/// with memchr's vector scan for two of its bytes at once (the two chosen by
+/// [`JsonFrequency`]) when it has no letters; else by its longest run of three or more
+/// bytes that are not letters (`-0c27-`, `926524`, `::111122223333:`), found the same way
+/// and checked around; else by its rarest byte in either case (memchr2's vector scan),
+/// checked around. None of them needs a lower-cased copy of the text.
 #[derive(Debug, Clone)]
 struct Needle {
     finder: memchr::memmem::Finder<'static>,
-    letters: bool,
+    anchor: Anchor,
+}
+
+/// What a needle with letters is found by in raw text before it is checked whole.
+#[derive(Debug, Clone)]
+enum Anchor {
+    /// No letters: the finder finds the needle itself.
+    None,
     /// A run of the needle without letters, and where it starts in the needle.
-    anchor: Option<(memchr::memmem::Finder<'static>, usize)>,
+    Run(Box<memchr::memmem::Finder<'static>>, usize),
+    /// The needle's rarest byte in lower and upper case, and where it is in the needle.
+    Byte(u8, u8, usize),
 }
 
 impl Needle {
@@ -204,12 +202,21 @@ impl Needle {
                 start = i + 1;
             }
         }
-        let anchor = best
-            .filter(|_| letters)
-            .map(|(s, e)| (build(&bytes[s..e]), s));
+        let rarest = || {
+            use memchr::arch::all::packedpair::HeuristicFrequencyRank;
+            let at = (0..bytes.len())
+                .min_by_key(|&i| JsonFrequency.rank(bytes[i]))
+                .unwrap_or(0);
+            let b = bytes.get(at).copied().unwrap_or(0);
+            Anchor::Byte(b.to_ascii_lowercase(), b.to_ascii_uppercase(), at)
+        };
+        let anchor = match best {
+            _ if !letters => Anchor::None,
+            Some((s, e)) => Anchor::Run(Box::new(build(&bytes[s..e])), s),
+            None => rarest(),
+        };
         Needle {
             finder: build(bytes),
-            letters,
             anchor,
         }
     }
@@ -218,31 +225,32 @@ impl Needle {
         self.finder.needle()
     }
 
-    /// Whether the text needs lower-casing for this needle.
-    fn folds(&self) -> bool {
-        self.letters && self.anchor.is_none()
-    }
-
-    fn found_in(&self, hay: Hay<'_>) -> bool {
-        if !self.letters {
-            return self.finder.find(hay.raw).is_some();
-        }
-        let Some((anchor, at)) = &self.anchor else {
-            return self.finder.find(hay.folded).is_some();
-        };
+    fn found_in(&self, raw: &[u8]) -> bool {
         let needle = self.bytes();
-        let mut from = 0;
-        while let Some(i) = hay.raw.get(from..).and_then(|rest| anchor.find(rest)) {
-            let found = from + i;
-            if let Some(start) = found.checked_sub(*at) {
-                let window = hay.raw.get(start..start + needle.len());
-                if window.is_some_and(|w| w.eq_ignore_ascii_case(needle)) {
-                    return true;
+        // Whether the needle is at `found - at` (ASCII case ignored).
+        let around = |found: usize, at: usize| {
+            found.checked_sub(at).is_some_and(|start| {
+                raw.get(start..start + needle.len())
+                    .is_some_and(|w| w.eq_ignore_ascii_case(needle))
+            })
+        };
+        match &self.anchor {
+            Anchor::None => self.finder.find(raw).is_some(),
+            Anchor::Run(anchor, at) => {
+                let mut from = 0;
+                while let Some(i) = raw.get(from..).and_then(|rest| anchor.find(rest)) {
+                    let found = from + i;
+                    if around(found, *at) {
+                        return true;
+                    }
+                    from = found + 1;
                 }
+                false
             }
-            from = found + 1;
+            &Anchor::Byte(lower, upper, at) => {
+                memchr::memchr2_iter(lower, upper, raw).any(|found| around(found, at))
+            }
         }
-        false
     }
 }
 
@@ -262,11 +270,6 @@ impl memchr::arch::all::packedpair::HeuristicFrequencyRank for JsonFrequency {
             .position(|&c| c == byte)
             .map_or(0, |p| (16 + 4 * p).min(240) as u8)
     }
-}
-
-thread_local! {
-    /// The record being searched, lower-cased (one buffer reused for every record).
-    static FOLDED: std::cell::RefCell<Vec<u8>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
 impl RawPrefilter {
@@ -295,23 +298,14 @@ impl RawPrefilter {
         let text = text.and_then(TextNeedle::new);
         let needles = || all.iter().chain(text.iter().flat_map(TextNeedle::needles));
         let spaces = needles().any(|n| n.bytes().iter().any(|&b| b <= b' '));
-        let fold = needles().any(Needle::folds);
-        (!all.is_empty() || text.is_some()).then_some(RawPrefilter {
-            all,
-            text,
-            spaces,
-            fold,
-        })
+        (!all.is_empty() || text.is_some()).then_some(RawPrefilter { all, text, spaces })
     }
 
     /// Whether the record whose raw JSON is `raw` may match (false: it certainly does not).
     pub fn may_match(&self, raw: &[u8]) -> bool {
         // Records whose parsed values may read otherwise than their bytes always go on to
         // the full check. (Checked first, so the rest can assume none.)
-        if !self.reads_as_written(raw) {
-            return true;
-        }
-        self.plain_may_match(raw)
+        !self.reads_as_written(raw) || self.found_in(raw)
     }
 
     /// Whether JSON text reads as its bytes: no escapes, only ASCII, and no raw control
@@ -322,75 +316,35 @@ impl RawPrefilter {
             && !(self.spaces && raw.iter().any(|&b| b < b' '))
     }
 
-    /// [`Self::may_match`] for a record known to read as written.
-    fn plain_may_match(&self, raw: &[u8]) -> bool {
-        if !self.fold {
-            return self.found_in(Hay { raw, folded: raw });
-        }
-        FOLDED.with(|folded| match folded.try_borrow_mut() {
-            Ok(mut folded) => {
-                folded.clear();
-                folded.extend(raw.iter().map(u8::to_ascii_lowercase));
-                self.found_in(Hay {
-                    raw,
-                    folded: &folded,
-                })
-            }
-            // Only if called again from inside itself, which nothing does.
-            Err(_) => self.found_in(Hay {
-                raw,
-                folded: &raw.to_ascii_lowercase(),
-            }),
-        })
+    /// Whether every needle occurs in `raw`.
+    fn found_in(&self, raw: &[u8]) -> bool {
+        self.all.iter().all(|n| n.found_in(raw))
+            && self.text.as_ref().is_none_or(|t| t.may_match(raw))
     }
 
-    /// Whether every needle occurs in `hay`.
-    fn found_in(&self, hay: Hay<'_>) -> bool {
-        self.all.iter().all(|n| n.found_in(hay))
-            && self.text.as_ref().is_none_or(|t| t.may_match(hay))
-    }
-
-    /// Looks at a whole file's (inflated) bytes once, so that its records are checked
-    /// without copying each, and a file holding none of the needles is ruled out whole.
+    /// Looks at a whole file's (inflated) bytes once, so that a file holding none of the
+    /// needles is ruled out whole and the records of a file without escapes are not each
+    /// checked for them.
     pub fn scan<'a>(&'a self, bytes: &'a [u8]) -> FileScan<'a> {
         let plain = self.reads_as_written(bytes);
-        let folded =
-            (self.fold && bytes.len() <= MAX_FOLDED_FILE).then(|| bytes.to_ascii_lowercase());
         // A record is a piece of its file, so a needle missing from the file is missing
         // from every record. (For numeric paths too: with no escape in the file, its
         // quotes pair up the same way as within each record.)
-        let none = plain
-            && match &folded {
-                Some(folded) => !self.found_in(Hay { raw: bytes, folded }),
-                None => {
-                    !self.fold
-                        && !self.found_in(Hay {
-                            raw: bytes,
-                            folded: bytes,
-                        })
-                }
-            };
+        let none = plain && !self.found_in(bytes);
         FileScan {
             prefilter: self,
             bytes,
-            folded,
             plain,
             none,
         }
     }
 }
 
-/// Files up to this size (inflated) are lower-cased whole for a search; larger ones one
-/// record at a time, so a search never holds a second copy of a huge file.
-const MAX_FOLDED_FILE: usize = 64 << 20;
-
 /// One file's bytes as [`RawPrefilter::scan`] prepared them.
 #[derive(Debug)]
 pub struct FileScan<'a> {
     prefilter: &'a RawPrefilter,
     bytes: &'a [u8],
-    /// The file lower-cased (when a needle has letters and the file is not too large).
-    folded: Option<Vec<u8>>,
     /// The whole file reads as written, so each record does too.
     plain: bool,
     /// No record of the file can match.
@@ -406,25 +360,14 @@ impl FileScan<'_> {
     /// Whether the record at `range` of the file may match (true for a range outside the
     /// file: the caller's re-read reports it).
     pub fn may_match(&self, range: std::ops::Range<usize>) -> bool {
-        let Some(raw) = self.bytes.get(range.clone()) else {
+        let Some(raw) = self.bytes.get(range) else {
             return true;
         };
         if self.none {
             return false;
         }
         let p = self.prefilter;
-        if !self.plain && !p.reads_as_written(raw) {
-            return true;
-        }
-        match &self.folded {
-            // Lower-casing is byte by byte, so the record's part of the folded file is the
-            // record folded.
-            Some(folded) => p.found_in(Hay {
-                raw,
-                folded: &folded[range],
-            }),
-            None => p.plain_may_match(raw),
-        }
+        (!self.plain && !p.reads_as_written(raw)) || p.found_in(raw)
     }
 }
 
@@ -687,11 +630,12 @@ mod tests {
     /// Whether `hay` contains `needle` (lower-case) ignoring ASCII case, as the prefilter
     /// sees it.
     fn contains_ignore_ascii_case(hay: &[u8], needle: &[u8]) -> bool {
-        let folded = hay.to_ascii_lowercase();
-        Needle::new(needle).found_in(Hay {
-            raw: hay,
-            folded: &folded,
-        })
+        Needle::new(needle).found_in(hay)
+    }
+
+    /// How the free text of this prefilter is found.
+    fn text_anchor(p: &RawPrefilter) -> &Anchor {
+        &p.text.as_ref().unwrap().whole.anchor
     }
 
     #[test]
@@ -707,6 +651,9 @@ mod tests {
         assert!(contains_ignore_ascii_case(b"aaaax", b"ax"));
         assert!(!contains_ignore_ascii_case(b"xaaaa", b"ax"));
         assert!(!contains_ignore_ascii_case(b"jaa", b"aja"));
+        // Either case of the rarest byte, and candidates that fail before one that holds.
+        assert!(contains_ignore_ascii_case(b"jx JAX aJA", b"aja"));
+        assert!(!contains_ignore_ascii_case(b"jx JAX aJ", b"aja"));
         assert!(contains_ignore_ascii_case(
             b"ACME-Terraform",
             b"acme-terraform"
@@ -736,16 +683,17 @@ mod tests {
     #[test]
     fn needles_without_letters_are_found_in_the_raw_bytes() {
         let ip = RawPrefilter::new(&[], Some("203.0.113.77")).unwrap();
-        assert!(!ip.fold);
+        assert!(matches!(text_anchor(&ip), Anchor::None));
         assert!(ip.may_match(br#"{"sourceIPAddress":"203.0.113.77","eventName":"X"}"#));
         assert!(!ip.may_match(br#"{"sourceIPAddress":"203.0.113.78","eventName":"X"}"#));
+        // Letters and no run of three other bytes: found by the rarest byte, either case.
         let mixed = RawPrefilter::new(&[], Some("i-0ABC")).unwrap();
-        assert!(mixed.fold);
+        assert!(matches!(text_anchor(&mixed), Anchor::Byte(b'b', b'B', 4)));
         assert!(mixed.may_match(br#"{"instanceId":"I-0abc123"}"#));
         // A run of three or more bytes that are not letters anchors the search in the raw
         // bytes, checked around for the rest, whatever its case.
         let id = RawPrefilter::new(&[], Some("351DFE63-0c27-4ac1")).unwrap();
-        assert!(!id.fold);
+        assert!(matches!(text_anchor(&id), Anchor::Run(_, 6)));
         assert!(id.may_match(br#"{"requestID":"351dfe63-0C27-4AC1-8bf6"}"#));
         assert!(!id.may_match(br#"{"requestID":"351dfe64-0c27-4ac1-8bf6"}"#));
         assert!(!id.may_match(br#"{"a":"-4ac1","b":"351dfe63-0c27"}"#));
@@ -753,7 +701,6 @@ mod tests {
         assert!(edge.may_match(b"123 X123"));
         assert!(!edge.may_match(b"123x 123"));
         let field = RawPrefilter::new(&[("instanceType".into(), "m1.small".into())], None).unwrap();
-        assert!(field.fold);
         assert!(field.may_match(br#"{"requestParameters":{"InstanceType":"M1.SMALL"}}"#));
         assert!(!field.may_match(br#"{"requestParameters":{"instanceType":"m1.large"}}"#));
     }
