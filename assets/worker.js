@@ -3,7 +3,8 @@
 // serves them): worker.js?glue=<url>&wasm=<url>. It loads the app's wasm, says "ready",
 // then parses the files it is sent and posts each file's events back packed in one
 // transferable buffer (see src/core/store/part.rs), or, for a whole-record search, reads
-// files again and answers with the rows that match. All the logic is in Rust; this file
+// files again and answers with the rows that match (and, when asked, the file's n-gram
+// sketch, so later searches can skip it). All the logic is in Rust; this file
 // only moves bytes. Nothing here contacts anything but the page's own origin.
 //
 // The page sends a few files ahead; each is read as soon as it arrives (reading a file has
@@ -96,10 +97,11 @@ function search(msg, read) {
       return;
     }
     const bytes = new Uint8Array(read ? read.bytes : msg.bytes);
-    const out = wasm.search_file(bytes, fileNo, msg.rows, msg.offsets, msg.lens, msg.fields, msg.text ?? undefined, !!msg.withRecords);
+    const out = wasm.search_file(bytes, fileNo, msg.rows, msg.offsets, msg.lens, msg.fields, msg.text ?? undefined, !!msg.withRecords, !!msg.sketch);
     const transfer = [out.rows.buffer];
     if (out.records) transfer.push(out.records.buffer, out.lens.buffer);
-    self.postMessage({ type: "found", id, rows: out.rows, records: out.records, lens: out.lens, errors: out.errors }, transfer);
+    if (out.sketch) transfer.push(out.sketch.buffer);
+    self.postMessage({ type: "found", id, rows: out.rows, records: out.records, lens: out.lens, sketch: out.sketch, errors: out.errors }, transfer);
   } catch (err) {
     self.postMessage({ type: "failed", id, error: message(err) });
   }

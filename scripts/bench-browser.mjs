@@ -163,15 +163,22 @@ for (let run = 1; run <= runs; run++) {
   }
   const removeParts = await page.evaluate(() => window.wasmBindings.render_timings());
   console.log(`run ${run}: filter apply parts (ms, times): ${applyParts}\nrun ${run}: filter remove parts: ${removeParts}`);
+  const skipped = async () => JSON.parse(await page.evaluate(() => window.wasmBindings.search_stats()));
   const text = await timeHash("#/?q=acme-terraform-state");
+  const textSkipped = (await skipped()).skippedFiles;
   const clear = await timeHash("#/");
   // Selective whole-record searches: an IP address (a dotted needle) and a request ID
   // (in no column the store keeps), each over every record.
   const ip = await timeHash("#/?q=10.0.2.155");
+  const ipSkipped = (await skipped()).skippedFiles;
   await timeHash("#/");
   const req = await timeHash("#/?q=351dfe63-0c27-4ac1-8bf6-5d926524cf6b");
+  const reqStats = await skipped();
   await timeHash("#/");
   console.log(`run ${run}: free-text search for an IP address ${ip.toFixed(0)} ms, for a request ID ${req.toFixed(0)} ms`);
+  console.log(
+    `run ${run}: files skipped by their n-gram sketches: acme-terraform-state ${textSkipped}, IP ${ipSkipped}, request ID ${reqStats.skippedFiles}; sketches hold ${(reqStats.sketchBytes / 1e6).toFixed(1)} MB`,
+  );
   // Scrolling the event table: frame intervals while it is scrolled 100 px a frame (as a
   // wheel does) and while it jumps through all its rows (as dragging the scroll bar does).
   const frames = (mode) =>

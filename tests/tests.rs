@@ -1405,11 +1405,31 @@ fn search_shortcuts_never_hide_a_match() {
     let lookup = json!({"Events": [{"EventId": "x", "CloudTrailEvent": awkward.to_string()}]});
     files.push(("lookup.json".into(), lookup.to_string().into_bytes()));
     let (mut checked, mut records_checked, mut ruled_out) = (0, 0, 0);
+    let (mut files_checked, mut files_ruled_out) = (0, 0);
     for (name, bytes) in &files {
         let mut store = Store::new();
         ingest_bytes(0, name, bytes, &mut store);
         if store.is_empty() {
             continue;
+        }
+        // The file's n-gram sketch rules the file out only for needles it lacks.
+        let sketch = trailglass::core::sketch::FileSketch::of(bytes);
+        let file_holds = |text: &str| {
+            let t = text.to_ascii_lowercase();
+            String::from_utf8_lossy(bytes)
+                .to_ascii_lowercase()
+                .contains(&t)
+        };
+        for absent in [
+            "i-0f9e8d7c6b5a49382",
+            "198.51.100.254",
+            "AKIAZZZZ9999QQQQ0000",
+        ] {
+            let p = RawPrefilter::new(&[], Some(absent)).unwrap();
+            if sketch.plain && !file_holds(absent) {
+                files_checked += 1;
+                files_ruled_out += usize::from(p.rules_out_file(&sketch));
+            }
         }
         let origins: Vec<_> = (0..store.len() as u32)
             .map(|r| (r, store.origin[r as usize]))
@@ -1432,6 +1452,10 @@ fn search_shortcuts_never_hide_a_match() {
                     p.may_match(raw),
                     "{name} row {row}: raw check hid {fields:?} {text:?}"
                 );
+                assert!(
+                    !p.rules_out_file(&sketch),
+                    "{name} row {row}: the file's sketch hid {fields:?} {text:?}"
+                );
                 checked += 1;
             }
             // An IP address and an ID the record lacks rule it out, unless it has
@@ -1447,6 +1471,12 @@ fn search_shortcuts_never_hide_a_match() {
         }
     }
     assert!(checked > 20_000, "{checked}");
+    // The sample files are small: their sketches rule out nearly every needle they lack.
+    assert!(files_checked > 30, "{files_checked}");
+    assert!(
+        files_ruled_out * 100 >= files_checked * 90,
+        "{files_ruled_out} of {files_checked}"
+    );
     // (The few kept have keys like "userIdentity1" holding objects: a path such as
     // `userIdentity1.0...` could hold an address made of its numbers.)
     assert!(records_checked > 1000, "{records_checked}");

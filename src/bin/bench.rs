@@ -165,6 +165,7 @@ fn bench_sigma(args: &[String]) -> ExitCode {
 fn bench_search(args: &[String]) -> ExitCode {
     use trailglass::core::export::records_of_file_where;
     use trailglass::core::fields::{record_matches, RawPrefilter};
+    use trailglass::core::sketch::FileSketch;
     let Some((dir, queries)) = args.split_first() else {
         eprintln!("usage: bench search DIR TEXT...");
         return ExitCode::FAILURE;
@@ -183,19 +184,42 @@ fn bench_search(args: &[String]) -> ExitCode {
         by_file[o.file as usize].push((row as u32, *o));
     }
     println!("{} events in {} files", store.len(), data.len());
+    // Each file's n-gram sketch, as the findings pass after a load builds them.
+    let inflated: Vec<Vec<u8>> = data
+        .iter()
+        .map(|d| trailglass::core::ingest::inflate_all(d).unwrap_or_else(|| d.clone()))
+        .collect();
+    let t = Instant::now();
+    let sketches: Vec<FileSketch> = inflated.iter().map(|d| FileSketch::of(d)).collect();
+    let took = t.elapsed().as_secs_f64();
+    let mb = inflated.iter().map(Vec::len).sum::<usize>() as f64 / 1e6;
+    drop(inflated);
+    println!(
+        "sketches: {:.2} s for {mb:.0} MB ({:.0} MB/s), {:.1} MB kept ({:.1} B/event)",
+        took,
+        mb / took,
+        sketches.iter().map(FileSketch::heap_bytes).sum::<usize>() as f64 / 1e6,
+        sketches.iter().map(FileSketch::heap_bytes).sum::<usize>() as f64
+            / store.len().max(1) as f64
+    );
     // `--prefilter-only`: skip the (slow) reference pass that parses every record.
     let only = queries.iter().any(|q| q == "--prefilter-only");
     for q in queries.iter().filter(|q| *q != "--prefilter-only") {
         let mut times = [0.0f64; 2];
         let mut hits = [0usize; 2];
         let mut parsed = [0usize; 2];
+        let mut skipped = 0;
         for (k, use_prefilter) in [false, true].into_iter().enumerate() {
             if only && !use_prefilter {
                 continue;
             }
             let prefilter = RawPrefilter::new(&[], Some(q)).filter(|_| use_prefilter);
             let t = Instant::now();
-            for (d, origins) in data.iter().zip(&by_file) {
+            for ((d, origins), sketch) in data.iter().zip(&by_file).zip(&sketches) {
+                if prefilter.as_ref().is_some_and(|p| p.rules_out_file(sketch)) {
+                    skipped += 1;
+                    continue;
+                }
                 let (records, _) = records_of_file_where(d, origins, prefilter.as_ref());
                 parsed[k] += records.len();
                 hits[k] += records
@@ -206,10 +230,11 @@ fn bench_search(args: &[String]) -> ExitCode {
             times[k] = t.elapsed().as_secs_f64();
         }
         println!(
-            "q={q:?}: full parse {:.2} s, prefilter {:.2} s ({:.1}x; {} records parsed), {} matches{}",
+            "q={q:?}: full parse {:.2} s, prefilter {:.2} s ({:.1}x; {} files skipped by their sketch, {} records parsed), {} matches{}",
             times[0],
             times[1],
             times[0] / times[1].max(1e-9),
+            skipped,
             parsed[1],
             hits[1],
             if only || hits[0] == hits[1] { "" } else { " MISMATCH" }

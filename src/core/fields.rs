@@ -322,6 +322,22 @@ impl RawPrefilter {
             && self.text.as_ref().is_none_or(|t| t.may_match(raw))
     }
 
+    /// Whether a file whose [`FileSketch`](crate::sketch::FileSketch) this is certainly
+    /// holds no match, so it need not be read: exactly when [`RawPrefilter::scan`] of its
+    /// bytes would rule out every record, the sketch standing in for the bytes (it may
+    /// say a needle is there when it is not, never the other way round).
+    pub fn rules_out_file(&self, sketch: &crate::sketch::FileSketch) -> bool {
+        let plain = sketch.plain && !(self.spaces && sketch.controls);
+        let absent = |n: &Needle| !sketch.may_hold(n.bytes());
+        let text_absent = |t: &TextNeedle| {
+            absent(&t.whole)
+                && !t.path.as_ref().is_some_and(|(named, adjacent)| {
+                    !named.iter().any(absent) && (!adjacent || sketch.numeric_paths)
+                })
+        };
+        plain && (self.all.iter().any(absent) || self.text.as_ref().is_some_and(text_absent))
+    }
+
     /// Looks at a whole file's (inflated) bytes once, so that a file holding none of the
     /// needles is ruled out whole and the records of a file without escapes are not each
     /// checked for them.
@@ -379,7 +395,7 @@ impl FileScan<'_> {
 /// before asking), so every quote opens or closes a string and the keys are found by
 /// pairing quotes in one forward pass (this runs on every record a dotted numeric needle
 /// such as an IP address is not found in).
-fn numeric_paths(raw: &[u8]) -> bool {
+pub(crate) fn numeric_paths(raw: &[u8]) -> bool {
     debug_assert!(memchr::memchr(b'\\', raw).is_none());
     let skip_ws = |mut j: usize| {
         while raw.get(j).is_some_and(|b| b.is_ascii_whitespace()) {
@@ -603,6 +619,66 @@ mod tests {
         assert_eq!(ruled_out, 4);
         let p = RawPrefilter::new(&[], Some("NotHere")).unwrap();
         assert!(!p.may_match(records[0].as_bytes()));
+    }
+
+    #[test]
+    fn a_sketch_rules_out_a_file_only_when_its_scan_would() {
+        use crate::sketch::FileSketch;
+        let records = [
+            r#"{"eventName":"RunInstances","requestParameters":{"instanceType":"m1.small","instancesSet":{"items":[{"imageId":"ami-1"}]}},"sourceIPAddress":"10.0.0.1"}"#,
+            r#"{"eventName":"GetObject","userAgent":"a \"quoted\" agent"}"#,
+            r#"{"eventName":"PutObject","userAgent":"Müller","a":[[1]]}"#,
+            r#"{"eventName":"DeleteBucket","userAgent":"aws-cli/2.0 Python"}"#,
+        ];
+        let mut files: Vec<String> = records
+            .iter()
+            .map(|r| format!("{{\"Records\":[{r}]}}"))
+            .collect();
+        files.push(format!("{{\"Records\":[{},\n{}]}}", records[0], records[3]));
+        type Query<'a> = (Vec<(String, String)>, Option<&'a str>);
+        let queries: Vec<Query> = vec![
+            (vec![], Some("RUNINSTANCES")),
+            (vec![], Some("10.0.0.1")),
+            (vec![], Some("10.0.0.9")),
+            (vec![], Some("items.0.imageId")),
+            (vec![], Some("items.9.imageId")),
+            (vec![], Some("aws-cli/2.0 python")),
+            (vec![], Some("aws-cli/3.0 python")),
+            (vec![], Some("nothere")),
+            (vec![], Some("müller")),
+            (vec![("instanceType".into(), "m1.small".into())], None),
+            (vec![("instanceType".into(), "m1.large".into())], None),
+            (
+                vec![("userAgent".into(), "aws-cli".into())],
+                Some("deletebucket"),
+            ),
+        ];
+        let (mut ruled_out, mut by_scan) = (0, 0);
+        for file in &files {
+            let sketch = FileSketch::of(file.as_bytes());
+            for (fields, text) in &queries {
+                let Some(p) = RawPrefilter::new(fields, *text) else {
+                    continue;
+                };
+                by_scan += usize::from(p.scan(file.as_bytes()).rules_out_every_record());
+                if p.rules_out_file(&sketch) {
+                    ruled_out += 1;
+                    assert!(
+                        p.scan(file.as_bytes()).rules_out_every_record(),
+                        "the sketch ruled out {file} for {fields:?} {text:?}"
+                    );
+                }
+            }
+        }
+        // And it is useful: these files are small enough for their sketches to have no
+        // false positives, so the sketch rules out exactly what the scan of the bytes does.
+        assert_eq!((ruled_out, by_scan), (18, 18));
+        let file = files[0].as_bytes();
+        let ip = RawPrefilter::new(&[], Some("10.0.0.9")).unwrap();
+        assert!(ip.rules_out_file(&FileSketch::of(file)));
+        // Two numbers in a row in a path: the sketch of the file with `[[1]]` keeps it.
+        let digits = RawPrefilter::new(&[], Some("1.0.0.9")).unwrap();
+        assert!(!digits.rules_out_file(&FileSketch::of(files[2].as_bytes())));
     }
 
     #[test]

@@ -23,6 +23,7 @@ pub mod rsa;
 pub mod s3;
 pub mod sigma;
 pub mod sigv4;
+pub mod sketch;
 pub mod sql;
 pub mod store;
 pub mod time;

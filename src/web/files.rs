@@ -21,8 +21,75 @@ thread_local! {
     static SOURCES: std::cell::RefCell<Vec<Option<Source>>> = const { std::cell::RefCell::new(Vec::new()) };
 }
 
+thread_local! {
+    /// Each file's n-gram sketch once a worker has read it again (the findings pass after a
+    /// load reads them all), so whole-record searches skip the files it rules out.
+    static SKETCHES: std::cell::RefCell<Vec<Option<crate::core::sketch::FileSketch>>> = const { std::cell::RefCell::new(Vec::new()) };
+}
+
+/// Keeps the sketch a worker made of file `file` (packed bytes it did not write are dropped).
+fn keep_sketch(file: u32, packed: &[u8]) {
+    let sketch = crate::core::sketch::FileSketch::from_bytes(packed);
+    SKETCHES.with(|s| {
+        let mut s = s.borrow_mut();
+        let i = file as usize;
+        if s.len() <= i {
+            s.resize_with(i + 1, || None);
+        }
+        s[i] = sketch;
+    });
+}
+
+/// At most this many bytes of sketches are kept (18 B an event: seven million events'
+/// worth); past it, files are searched by reading them, as without sketches, so the
+/// sketches never push a tab near the memory guard's limit.
+const SKETCH_BUDGET: usize = 128 << 20;
+
+/// Whether a search should ask a worker for this file's sketch.
+/// (`room`: whether the kept sketches are under [`SKETCH_BUDGET`].)
+fn wants_sketch(file: u32, room: bool) -> bool {
+    room && SKETCHES.with(|s| s.borrow().get(file as usize).is_none_or(Option::is_none))
+}
+
+/// Bytes held by the kept sketches.
+pub fn sketch_bytes() -> usize {
+    SKETCHES.with(|s| {
+        s.borrow()
+            .iter()
+            .flatten()
+            .map(crate::core::sketch::FileSketch::heap_bytes)
+            .sum()
+    })
+}
+
+/// The rows whose files the prefilter cannot rule out by their sketches, and how many
+/// files it ruled out.
+fn rows_not_ruled_out(
+    rows: &[(u32, crate::core::ingest::Origin)],
+    prefilter: &crate::core::fields::RawPrefilter,
+) -> (Vec<(u32, crate::core::ingest::Origin)>, usize) {
+    let out: Vec<bool> = SKETCHES.with(|s| {
+        s.borrow()
+            .iter()
+            .map(|k| k.as_ref().is_some_and(|k| prefilter.rules_out_file(k)))
+            .collect()
+    });
+    let kept = rows
+        .iter()
+        .filter(|(_, o)| !out.get(o.file as usize).copied().unwrap_or(false))
+        .copied()
+        .collect();
+    (kept, out.iter().filter(|&&o| o).count())
+}
+
 /// Keeps a loaded source for later re-reading.
 pub fn keep(file: u32, source: Source) {
+    // A new source under this number: an old sketch no longer describes it.
+    SKETCHES.with(|s| {
+        if let Some(k) = s.borrow_mut().get_mut(file as usize) {
+            *k = None;
+        }
+    });
     SOURCES.with(|s| {
         let mut s = s.borrow_mut();
         let i = file as usize;
@@ -333,13 +400,30 @@ fn search_files(
         by_file.entry(origin.file).or_default().push((row, origin));
     }
     let mut files = Vec::new();
+    let room = sketch_bytes() < SKETCH_BUDGET;
     for (file, rows) in by_file {
         match with_kept(file, |s| s.path().to_owned()) {
-            Some(path) => files.push(super::pool::SearchFile { file, path, rows }),
+            Some(path) => files.push(super::pool::SearchFile {
+                file,
+                path,
+                rows,
+                sketch: wants_sketch(file, room),
+            }),
             None => errors.push(format!("file {file}: no longer available")),
         }
     }
     files
+}
+
+thread_local! {
+    /// How many files the last whole-record search skipped by their sketches.
+    static LAST_SKIPPED: std::cell::Cell<usize> = const { std::cell::Cell::new(0) };
+}
+
+/// How many files the last whole-record search skipped by their sketches (for the
+/// benchmark and the browser tests).
+pub fn last_search_skipped() -> usize {
+    LAST_SKIPPED.with(std::cell::Cell::get)
 }
 
 /// Whole-record search over `rows`: the rows whose records match every field = value pair
@@ -355,15 +439,26 @@ pub async fn search_records(
 ) -> (Vec<u32>, Vec<String>) {
     use crate::core::fields::{record_matches, RawPrefilter};
     let mut errors = Vec::new();
+    let prefilter = RawPrefilter::new(fields, text);
+    // Files whose sketches show they hold no match are not read at all.
+    let (rows, skipped) = match &prefilter {
+        Some(p) => rows_not_ruled_out(rows, p),
+        None => (rows.to_vec(), 0),
+    };
+    LAST_SKIPPED.with(|s| s.set(skipped));
+    let rows = rows.as_slice();
     let files = search_files(rows, &mut errors);
     if files.is_empty() {
         return (Vec::new(), errors);
     }
     let mut hits = Vec::new();
     let mut more = Vec::new();
-    let in_workers = super::pool::search(files, fields, text, false, &stale, |_, answer| {
+    let in_workers = super::pool::search(files, fields, text, false, &stale, |file, answer| {
         hits.extend(answer.rows);
         more.extend(answer.errors);
+        if let Some(packed) = answer.sketch {
+            keep_sketch(file.file, &packed);
+        }
     })
     .await;
     if in_workers {
@@ -371,7 +466,6 @@ pub async fn search_records(
         return (hits, errors);
     }
     // On the page, which reports missing files itself.
-    let prefilter = RawPrefilter::new(fields, text);
     let (records, errors) = read_records_where(rows, prefilter.as_ref()).await;
     let hits = records
         .into_iter()
@@ -399,6 +493,9 @@ pub async fn for_each_record(
     let mut more = Vec::new();
     let in_workers = super::pool::search(files, &[], None, true, &stale, |file, answer| {
         more.extend(answer.errors);
+        if let Some(packed) = &answer.sketch {
+            keep_sketch(file.file, packed);
+        }
         let Some((bytes, lens)) = answer.records else {
             return;
         };

@@ -73,6 +73,17 @@ pub fn render_timings() -> String {
     serde_json::Value::Object(map).to_string()
 }
 
+/// How many files the last whole-record search skipped by their n-gram sketches, and the
+/// bytes the sketches hold, as JSON (`window.wasmBindings.search_stats()`).
+#[wasm_bindgen]
+pub fn search_stats() -> String {
+    serde_json::json!({
+        "skippedFiles": files::last_search_skipped(),
+        "sketchBytes": files::sketch_bytes(),
+    })
+    .to_string()
+}
+
 /// Lets the browser render and handle input, then resumes (a macrotask, not clamped like
 /// `setTimeout`, so a loop that yields every ~10 ms loses little time).
 pub async fn yield_now() {

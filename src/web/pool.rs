@@ -551,6 +551,8 @@ pub struct SearchFile {
     pub file: u32,
     pub path: String,
     pub rows: Vec<(u32, crate::core::ingest::Origin)>,
+    /// Whether the worker should also answer with the file's n-gram sketch.
+    pub sketch: bool,
 }
 
 /// One file's answer to a whole-record search.
@@ -561,6 +563,8 @@ pub struct Answer {
     /// When asked for: those records as compact JSON, one after another, and each one's
     /// length in bytes.
     pub records: Option<(Vec<u8>, Vec<u32>)>,
+    /// When asked for: the file's n-gram sketch, packed.
+    pub sketch: Option<Vec<u8>>,
     /// What could not be read, each message naming the file.
     pub errors: Vec<String>,
 }
@@ -617,6 +621,7 @@ pub async fn search(
                     };
                     finished += 1;
                     let records = field(&data, "records");
+                    let sketch = field(&data, "sketch");
                     let answer = Answer {
                         rows: js_sys::Uint32Array::new(&field(&data, "rows")).to_vec(),
                         records: (!records.is_undefined()).then(|| {
@@ -625,6 +630,7 @@ pub async fn search(
                                 js_sys::Uint32Array::new(&field(&data, "lens")).to_vec(),
                             )
                         }),
+                        sketch: (!sketch.is_undefined()).then(|| Uint8Array::new(&sketch).to_vec()),
                         errors: js_sys::Array::from(&field(&data, "errors"))
                             .iter()
                             .filter_map(|e| e.as_string())
@@ -727,6 +733,7 @@ fn post_search(
         set("fields", &fields.into())?;
         set("text", &text.map_or(JsValue::NULL, JsValue::from_str))?;
         set("withRecords", &with_records.into())?;
+        set("sketch", &job.sketch.into())?;
         let transfer = js_sys::Array::new();
         let source = super::files::with_kept(job.file, |source| match source {
             Source::File { file, .. } => set("file", file),

@@ -73,7 +73,8 @@ impl WorkerIngest {
 /// field = value pairs (`fields`, a JSON array of pairs) and the free text, and returns
 /// `{rows: Uint32Array, errors: string[]}`. With `with_records` (for the findings, which
 /// need the records themselves) also `records`: the matching records as compact JSON, one
-/// after another, and `lens`: each one's length in bytes.
+/// after another, and `lens`: each one's length in bytes. With `sketch` also `sketch`: the
+/// file's n-gram sketch, packed (see `core::sketch`), for the page to keep.
 #[wasm_bindgen]
 #[allow(clippy::too_many_arguments)]
 pub fn search_file(
@@ -85,6 +86,7 @@ pub fn search_file(
     fields: &str,
     text: Option<String>,
     with_records: bool,
+    sketch: bool,
 ) -> JsValue {
     use crate::core::fields::{record_matches, RawPrefilter};
     use crate::core::ingest::Origin;
@@ -103,6 +105,8 @@ pub fn search_file(
         .collect();
     let text = text.as_deref();
     let prefilter = RawPrefilter::new(&fields, text);
+    let inflated = crate::core::ingest::inflate_all(bytes);
+    let bytes = inflated.as_deref().unwrap_or(bytes);
     let (records, errors) =
         crate::core::export::records_of_file_where(bytes, &origins, prefilter.as_ref());
     let matching: Vec<&(u32, serde_json::Value)> = records
@@ -129,6 +133,14 @@ pub fn search_file(
             &out,
             &"lens".into(),
             &js_sys::Uint32Array::from(sizes.as_slice()),
+        );
+    }
+    if sketch {
+        let packed = crate::core::sketch::FileSketch::of(bytes).to_bytes();
+        let _ = js_sys::Reflect::set(
+            &out,
+            &"sketch".into(),
+            &js_sys::Uint8Array::from(packed.as_slice()),
         );
     }
     let _ = js_sys::Reflect::set(

@@ -12,7 +12,7 @@ import { join, resolve } from "node:path";
 import { serve, launch, openApp, walk, records, tile, tableRows } from "./support.mjs";
 
 const root = resolve(import.meta.dirname, "../..");
-let server, browser, files, recs, distinct, searchIp;
+let server, browser, files, recs, distinct, searchIp, searchRequest;
 
 before(async () => {
   const dir = mkdtempSync(join(tmpdir(), "trailglass-workers-"));
@@ -28,6 +28,7 @@ before(async () => {
   recs = (await Promise.all(files.map(records))).flat();
   distinct = new Set(recs.map((r) => r.eventID)).size;
   searchIp = recs.map((r) => r.sourceIPAddress).find((ip) => /^\d+\.\d+\.\d+\.\d+$/.test(ip ?? ""));
+  searchRequest = recs.map((r) => r.requestID).filter(Boolean)[1234];
   server = await serve(join(root, "dist"));
   browser = await launch();
 });
@@ -54,15 +55,20 @@ async function load(workers, { noWorkerApi = false } = {}) {
   await page.click('[data-testid="chart-services"] summary');
   const services = await tableRows(page, "table-services");
   // Whole-record searches (run in the same number of workers, or on the page).
+  // After the findings pass, a worker load has each file's n-gram sketch: a search for a
+  // request ID skips the files that cannot hold it (counted in `skipped`).
   const searches = [];
-  for (const hash of [`#/?q=${searchIp}`, "#/?params=['instanceType']&value=['t3.micro']"]) {
+  const skipped = [];
+  for (const hash of [`#/?q=${searchIp}`, "#/?params=['instanceType']&value=['t3.micro']", `#/?q=${searchRequest.toUpperCase()}`]) {
     await page.evaluate((h) => (location.hash = h), hash);
     await page.waitForSelector('[data-testid="filter-chip"]');
     await page.waitForFunction(() => document.querySelector('[data-testid="filter-bar"]').dataset.searching === "false", null, { timeout: 60_000 });
     searches.push(await tile(page, "kpi-events"));
+    skipped.push(JSON.parse(await page.evaluate(() => window.wasmBindings.search_stats())).skippedFiles);
+    await page.evaluate(() => (location.hash = "#/"));
+    await page.waitForFunction(() => !document.querySelector('[data-testid="filter-chip"]'));
   }
-  await page.evaluate(() => (location.hash = "#/"));
-  return { page, errors, foreign, used, kpis, notes, services, searches };
+  return { page, errors, foreign, used, kpis, notes, services, searches, skipped };
 }
 
 test("two workers, one worker and the page's own loop load the same events", async () => {
@@ -78,8 +84,14 @@ test("two workers, one worker and the page's own loop load the same events", asy
   const unique = [...new Map(recs.map((r) => [r.eventID, r])).values()];
   const byIp = unique.filter((r) => JSON.stringify(r).includes(searchIp)).length;
   const micro = unique.filter((r) => r.requestParameters?.instanceType === "t3.micro").length;
-  assert.ok(byIp > 0 && micro > 0, `${byIp} ${micro}`);
-  assert.deepEqual(two.searches, [byIp, micro]);
+  const byRequest = unique.filter((r) => JSON.stringify(r).toLowerCase().includes(searchRequest.toLowerCase())).length;
+  assert.ok(byIp > 0 && micro > 0 && byRequest > 0, `${byIp} ${micro} ${byRequest}`);
+  assert.deepEqual(two.searches, [byIp, micro, byRequest]);
+  // The request ID is in one or two files (one, and perhaps its copy): the workers' sketches
+  // skipped nearly all the others; the page's loop keeps none.
+  assert.ok(two.skipped[2] >= files.length - 10, `${two.skipped} of ${files.length}`);
+  assert.ok(one.skipped[2] >= files.length - 10, `${one.skipped} of ${files.length}`);
+  assert.deepEqual(page.skipped, [0, 0, 0]);
   for (const other of [one, page]) {
     assert.deepEqual(other.searches, two.searches);
     assert.deepEqual(other.kpis, two.kpis);
